@@ -1,0 +1,160 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) sailpoint_isc.oauth contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+
+class ModuleDocFragment(object):
+    # Modules: how to authenticate. Secrets have no ini entry in PLUGINS on purpose: ansible.cfg is not a vault.
+    DOCUMENTATION = r'''
+options:
+  client_id:
+    description:
+      - Client ID of an API client, or of a personal access token.
+      - If not set, the environment variable E(SAIL_CLIENT_ID) is used.
+    type: str
+  client_secret:
+    description:
+      - Secret of the API client or personal access token. Store it with Ansible Vault or an AWX/AAP credential.
+      - If not set, the environment variable E(SAIL_CLIENT_SECRET) is used.
+    type: str
+  access_token:
+    description:
+      - A bearer token to use as is; no token is requested and none is renewed.
+      - Mutually exclusive with O(client_id) and O(client_secret) set on the task.
+      - If no credentials are set, the environment variable E(ISC_ACCESS_TOKEN) is used, before E(SAIL_CLIENT_ID).
+    type: str
+  grant_type:
+    description:
+      - OAuth 2.0 grant used to obtain a token.
+      - V(client_credentials) with an API client (no user context) or a personal access token (the owner's context).
+      - V(refresh_token) exchanges O(refresh_token) for a new token.
+      - V(authorization_code) exchanges O(code) obtained from C(/oauth/authorize) with O(redirect_uri).
+    type: str
+    choices: [client_credentials, refresh_token, authorization_code]
+    default: client_credentials
+  refresh_token:
+    description:
+      - Refresh token for O(grant_type=refresh_token).
+    type: str
+  code:
+    description:
+      - Authorization code for O(grant_type=authorization_code). A code can be exchanged once.
+    type: str
+  redirect_uri:
+    description:
+      - Redirect URI the authorization code was issued for; must match one of the API client's redirect URIs.
+    type: str
+  code_verifier:
+    description:
+      - PKCE code verifier matching the code challenge sent to C(/oauth/authorize).
+    type: str
+  token_cache:
+    description:
+      - Reuse tokens across tasks, forks and runs through an encrypted on-disk cache, so that a whole playbook
+        costs one token request per credential and token lifetime.
+      - The cache holds access and refresh tokens only, never client secrets, encrypted with a key derived
+        from the credential's secret, in a private directory (mode 0700, files 0600).
+      - Set to V(false) to request a fresh token for every task, for example on a shared host.
+      - If not set, the environment variable E(ISC_TOKEN_CACHE) is used.
+    type: bool
+    default: true
+  token_cache_dir:
+    description:
+      - Directory of the token cache.
+      - If not set, the environment variable E(ISC_TOKEN_CACHE_DIR) is used, else
+        C($XDG_CACHE_HOME/sailpoint_isc.oauth/tokens) or C(~/.cache/sailpoint_isc.oauth/tokens).
+    type: path
+'''
+
+    PLUGINS = r'''
+options:
+  client_id:
+    description:
+      - Client ID of an API client, or of a personal access token.
+    type: str
+    env:
+      - name: SAIL_CLIENT_ID
+    vars:
+      - name: isc_client_id
+  client_secret:
+    description:
+      - Secret of the API client or personal access token. Store it with Ansible Vault or an AWX/AAP credential.
+    type: str
+    env:
+      - name: SAIL_CLIENT_SECRET
+    vars:
+      - name: isc_client_secret
+  access_token:
+    description:
+      - A bearer token to use as is; no token is requested and none is renewed.
+      - Mutually exclusive with O(client_id) and O(client_secret) given explicitly.
+      - From the environment, E(ISC_ACCESS_TOKEN) wins over E(SAIL_CLIENT_ID).
+    type: str
+    env:
+      - name: ISC_ACCESS_TOKEN
+    vars:
+      - name: isc_access_token
+  grant_type:
+    description:
+      - OAuth 2.0 grant used to obtain a token.
+    type: str
+    choices: [client_credentials, refresh_token, authorization_code]
+    default: client_credentials
+    vars:
+      - name: isc_grant_type
+    ini:
+      - section: sailpoint_isc
+        key: grant_type
+  refresh_token:
+    description:
+      - Refresh token for O(grant_type=refresh_token).
+    type: str
+    vars:
+      - name: isc_refresh_token
+  code:
+    description:
+      - Authorization code for O(grant_type=authorization_code). A code can be exchanged once.
+    type: str
+    vars:
+      - name: isc_code
+  redirect_uri:
+    description:
+      - Redirect URI the authorization code was issued for.
+    type: str
+    vars:
+      - name: isc_redirect_uri
+  code_verifier:
+    description:
+      - PKCE code verifier matching the code challenge sent to C(/oauth/authorize).
+    type: str
+    vars:
+      - name: isc_code_verifier
+  token_cache:
+    description:
+      - Reuse tokens across tasks, forks and runs through an encrypted on-disk cache.
+      - Set to V(false) to request a fresh token every time.
+    type: bool
+    default: true
+    env:
+      - name: ISC_TOKEN_CACHE
+    vars:
+      - name: isc_token_cache
+    ini:
+      - section: sailpoint_isc
+        key: token_cache
+  token_cache_dir:
+    description:
+      - Directory of the token cache; default C($XDG_CACHE_HOME/sailpoint_isc.oauth/tokens)
+        or C(~/.cache/sailpoint_isc.oauth/tokens).
+    type: path
+    env:
+      - name: ISC_TOKEN_CACHE_DIR
+    vars:
+      - name: isc_token_cache_dir
+    ini:
+      - section: sailpoint_isc
+        key: token_cache_dir
+'''

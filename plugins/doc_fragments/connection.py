@@ -1,0 +1,138 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) sailpoint_isc.oauth contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+
+class ModuleDocFragment(object):
+    # Modules: how to reach the tenant. Options read by plugins (env, vars, ini) are in PLUGINS below.
+    DOCUMENTATION = r'''
+options:
+  base_url:
+    description:
+      - Root URL of the tenant's API, for example V(https://acme.api.identitynow.com), a vanity URL,
+        or the URL of the bundled emulator.
+      - Exactly one of O(base_url) and O(tenant) is used. When neither is set, the environment variable
+        E(SAIL_BASE_URL) is used, else E(ISC_TENANT). A value set on the task always wins over the environment.
+    type: str
+  tenant:
+    description:
+      - Tenant name, shorthand for O(base_url) V(https://{tenant}.api.identitynow.com).
+      - Mutually exclusive with O(base_url). When neither is set, E(SAIL_BASE_URL) and then E(ISC_TENANT) are used.
+    type: str
+  token_url:
+    description:
+      - OAuth 2.0 token endpoint.
+      - Defaults to O(base_url) followed by C(/oauth/token).
+    type: str
+  validate_certs:
+    description:
+      - Verify the server's TLS certificate. Only set to V(false) on a test tenant you control.
+      - If not set, the environment variable E(ISC_VALIDATE_CERTS) is used.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - PEM file with the CA certificates that signed the server certificate, for example a corporate
+        TLS-inspecting proxy's CA or the emulator's self-signed CA.
+      - If not set, the environment variable E(ISC_CA_PATH) is used.
+    type: path
+  timeout:
+    description:
+      - Seconds to wait for the server to accept a connection and to answer each request.
+    type: int
+    default: 30
+  max_retries:
+    description:
+      - How many times a request is retried after HTTP 429 (honouring C(Retry-After)), 502, 503, 504
+        or a connection error, with exponential backoff and jitter.
+      - A create request whose answer is lost is never sent again, so no duplicate is made.
+    type: int
+    default: 5
+'''
+
+    PLUGINS = r'''
+options:
+  base_url:
+    description:
+      - Root URL of the tenant's API, for example V(https://acme.api.identitynow.com), a vanity URL,
+        or the URL of the bundled emulator.
+      - Exactly one of O(base_url) and O(tenant) is used. A value given to the plugin or in a variable
+        wins over the environment.
+    type: str
+    env:
+      - name: SAIL_BASE_URL
+    vars:
+      - name: isc_base_url
+    ini:
+      - section: sailpoint_isc
+        key: base_url
+  tenant:
+    description:
+      - Tenant name, shorthand for O(base_url) V(https://{tenant}.api.identitynow.com).
+      - Mutually exclusive with O(base_url); O(base_url) from the environment does not conflict with an explicit O(tenant).
+    type: str
+    env:
+      - name: ISC_TENANT
+    vars:
+      - name: isc_tenant
+    ini:
+      - section: sailpoint_isc
+        key: tenant
+  token_url:
+    description:
+      - OAuth 2.0 token endpoint.
+      - Defaults to O(base_url) followed by C(/oauth/token).
+    type: str
+    vars:
+      - name: isc_token_url
+    ini:
+      - section: sailpoint_isc
+        key: token_url
+  validate_certs:
+    description:
+      - Verify the server's TLS certificate. Only set to V(false) on a test tenant you control.
+    type: bool
+    default: true
+    env:
+      - name: ISC_VALIDATE_CERTS
+    vars:
+      - name: isc_validate_certs
+    ini:
+      - section: sailpoint_isc
+        key: validate_certs
+  ca_path:
+    description:
+      - PEM file with the CA certificates that signed the server certificate.
+    type: path
+    env:
+      - name: ISC_CA_PATH
+    vars:
+      - name: isc_ca_path
+    ini:
+      - section: sailpoint_isc
+        key: ca_path
+  timeout:
+    description:
+      - Seconds to wait for the server to accept a connection and to answer each request.
+    type: int
+    default: 30
+    vars:
+      - name: isc_timeout
+    ini:
+      - section: sailpoint_isc
+        key: timeout
+  max_retries:
+    description:
+      - How many times a request is retried after HTTP 429 (honouring C(Retry-After)), 502, 503, 504
+        or a connection error, with exponential backoff and jitter.
+    type: int
+    default: 5
+    vars:
+      - name: isc_max_retries
+    ini:
+      - section: sailpoint_isc
+        key: max_retries
+'''

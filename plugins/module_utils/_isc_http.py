@@ -1,0 +1,243 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) sailpoint_isc.oauth contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# FOR INTERNAL COLLECTION USE ONLY
+# The interfaces in this file are meant for use within the sailpoint_isc.oauth collection
+# and may not remain stable to outside uses. Changes may be made in ANY release, even a bugfix release.
+
+"""HTTP transport: one connection-reusing session, retries that never duplicate a write, ISC error bodies.
+
+Retry policy, and why:
+
+* 429 is retried for every method: ISC answers it before doing anything. The
+  wait is the ``Retry-After`` header (seconds or an HTTP date, capped), or
+  exponential backoff with full jitter when the header is missing.
+* 503 is retried for every method: the gateway refused the request.
+* 502 and 504, read timeouts and dropped connections are retried only for
+  idempotent requests. For a POST the server may have applied the write, so
+  :class:`IscOutcomeUnknownError` is raised and the caller looks the object up
+  instead of creating a silent duplicate.
+* A connection that could not even be opened is retried for every method.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import random
+import time
+import traceback
+
+from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_errors import (
+    IscDependencyError,
+    IscError,
+    IscOutcomeUnknownError,
+)
+
+try:
+    import requests
+    from requests import exceptions as requests_exceptions
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
+except ImportError:  # pragma: no cover - exercised through the dependency tests
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+
+COLLECTION_VERSION = '0.1.0'
+USER_AGENT = 'sailpoint_isc.oauth/%s' % COLLECTION_VERSION
+
+IDEMPOTENT_METHODS = frozenset(('GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE'))
+RETRY_AFTER_CAP = 60.0
+BACKOFF_BASE = 0.5
+BACKOFF_CAP = 20.0
+PAGE_SIZE = 250
+
+_REASONS = {400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict',
+            415: 'Unsupported Media Type', 429: 'Too Many Requests', 500: 'Internal Server Error',
+            502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout'}
+
+
+def require_requests():
+    if not HAS_REQUESTS:
+        raise IscDependencyError('requests', 'the HTTP client of this collection')
+
+
+def redact(text, secrets):
+    """Replace every secret value in text; the last line of defence for messages built from server replies."""
+    if not text:
+        return text
+    for secret in sorted(set(s for s in secrets if s and len(s) >= 4), key=len, reverse=True):
+        text = text.replace(secret, '********')
+    return text
+
+
+def parse_retry_after(value, now=None):
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date), or None."""
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    now = time.time() if now is None else now
+    return max(0.0, when.timestamp() - now)
+
+
+def _texts(items):
+    texts = []
+    for item in items or []:
+        if isinstance(item, dict) and item.get('text'):
+            texts.append(str(item['text']))
+        elif isinstance(item, str):
+            texts.append(item)
+    return texts
+
+
+def error_from_response(response, method, url, secrets=(), what='ISC API call'):
+    """Build an IscError from an ISC error reply (ErrorResponseDto, the 401/429 shapes, OAuth errors)."""
+    status = response.status_code
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    detail_code = tracking_id = None
+    texts = []
+    if isinstance(body, dict):
+        detail_code = body.get('detailCode')
+        tracking_id = body.get('trackingId')
+        texts = _texts(body.get('messages')) + _texts(body.get('causes'))
+        if body.get('error'):
+            error = str(body['error'])
+            if body.get('error_description'):
+                error += ': %s' % body['error_description']
+            texts.append(error)
+        if body.get('message') and not texts:
+            texts.append(str(body['message']).strip())
+    elif response.text:
+        texts.append(response.text.strip()[:300])
+    request_id = response.headers.get('SLPT-Request-ID')
+
+    message = '%s %s %s failed with HTTP %s %s' % (what, method, url, status, _REASONS.get(status, '').strip())
+    message = message.rstrip()
+    if texts:
+        message += ': ' + '; '.join(texts)
+    details = [label + ': ' + value for label, value in (('detailCode', detail_code), ('trackingId', tracking_id),
+                                                         ('SLPT-Request-ID', request_id)) if value]
+    if details:
+        message += ' (%s)' % ', '.join(details)
+    error = IscError(redact(message, secrets), status=status, method=method, url=url, detail_code=detail_code,
+                     tracking_id=tracking_id, request_id=request_id,
+                     messages=[redact(t, secrets) for t in texts])
+    if error.hint:
+        error.message += '. Hint: ' + error.hint
+        error.args = (error.message,)
+    return error
+
+
+class Transport(object):
+    """Sends requests for one connection, with the retry policy described in the module docstring."""
+
+    def __init__(self, settings, sleep=time.sleep, jitter=random.uniform):
+        require_requests()
+        self.settings = settings
+        self.session = requests.Session()
+        self.session.headers.update({'User-Agent': USER_AGENT, 'Accept': 'application/json'})
+        self.session.trust_env = True
+        self._sleep = sleep
+        self._jitter = jitter
+
+    def close(self):
+        self.session.close()
+
+    def _backoff(self, attempt):
+        return self._jitter(0, min(BACKOFF_CAP, BACKOFF_BASE * (2 ** attempt)))
+
+    def send(self, method, url, params=None, json_body=None, data=None, headers=None, idempotent=None):
+        """Send one logical request, retrying as allowed; return the final response (any status)."""
+        method = method.upper()
+        if idempotent is None:
+            idempotent = method in IDEMPOTENT_METHODS
+        settings = self.settings
+        secrets = settings.secret_values()
+        attempts = settings.max_retries + 1
+        body = None
+        if json_body is not None:
+            body = json.dumps(json_body)
+        for attempt in range(attempts):
+            last = attempt == attempts - 1
+            try:
+                response = self.session.request(
+                    method, url, params=params, data=body if body is not None else data,
+                    headers=headers, timeout=settings.timeout, verify=settings.verify, allow_redirects=False)
+            except requests_exceptions.SSLError as exc:
+                raise IscError(redact(
+                    'TLS error talking to %s: %s. If the server uses a private CA, set ca_path to its PEM '
+                    'bundle (or ISC_CA_PATH); validate_certs: false disables verification and is not recommended'
+                    % (url, _reason(exc)), secrets), method=method, url=url)
+            except (requests_exceptions.ConnectTimeout, requests_exceptions.ConnectionError,
+                    requests_exceptions.Timeout) as exc:
+                not_sent = _not_sent(exc)
+                if not not_sent and not idempotent:
+                    raise IscOutcomeUnknownError(redact(
+                        '%s %s: the connection failed after the request was sent (%s), so it is unknown whether '
+                        'ISC applied it; it was not repeated to avoid a duplicate' % (method, url, _reason(exc)),
+                        secrets), method=method, url=url)
+                if last:
+                    raise IscError(redact('%s %s failed after %d attempt(s): %s' % (
+                        method, url, attempts, _reason(exc)), secrets), method=method, url=url)
+                self._sleep(self._backoff(attempt))
+                continue
+
+            status = response.status_code
+            retryable = status == 429 or status == 503 or (status in (502, 504) and idempotent)
+            if status in (502, 504) and not idempotent:
+                raise IscOutcomeUnknownError(redact(
+                    '%s %s: ISC answered HTTP %s after the request was sent, so it is unknown whether it was '
+                    'applied; it was not repeated to avoid a duplicate' % (method, url, status), secrets),
+                    status=status, method=method, url=url, request_id=response.headers.get('SLPT-Request-ID'))
+            if not retryable or last:
+                return response
+            delay = parse_retry_after(response.headers.get('Retry-After'))
+            delay = self._backoff(attempt) if delay is None else min(delay, RETRY_AFTER_CAP)
+            response.close()
+            self._sleep(delay)
+        raise AssertionError('unreachable')  # pragma: no cover
+
+
+def _reason(exc):
+    """A short reason from a requests exception, without the noise of nested reprs."""
+    reason = exc
+    while getattr(reason, 'args', None) and isinstance(reason.args[0], Exception):
+        reason = reason.args[0]
+    inner = getattr(reason, 'reason', None)
+    if isinstance(inner, Exception):
+        reason = inner
+    text = str(reason)
+    return text or type(reason).__name__
+
+
+def _not_sent(exc):
+    """True when the request certainly never reached the server (the connection was never opened)."""
+    if isinstance(exc, requests_exceptions.ConnectTimeout):
+        return True
+    seen = exc
+    for _depth in range(5):
+        name = type(seen).__name__
+        if name in ('NewConnectionError', 'NameResolutionError', 'ConnectTimeoutError'):
+            return True
+        nxt = getattr(seen, 'reason', None)
+        if nxt is None and getattr(seen, 'args', None) and isinstance(seen.args[0], Exception):
+            nxt = seen.args[0]
+        if nxt is None:
+            break
+        seen = nxt
+    return False

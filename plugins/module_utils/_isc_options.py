@@ -1,0 +1,293 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) sailpoint_isc.oauth contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# FOR INTERNAL COLLECTION USE ONLY
+# The interfaces in this file are meant for use within the sailpoint_isc.oauth collection
+# and may not remain stable to outside uses. Changes may be made in ANY release, even a bugfix release.
+
+"""Connection and authentication options, read the same way by every face.
+
+Modules hand over their validated parameters, the lookup its plugin options;
+both go through :func:`resolve_connection`, which applies the environment
+fallbacks, checks the combination and returns :class:`ConnectionSettings`.
+Nothing here sends a request, so a bad option never costs a network call.
+
+Why the environment is resolved here and not by the argument spec: the
+fallback variables (``SAIL_BASE_URL``, ``SAIL_CLIENT_ID``...) are what AWX
+credentials and SailPoint's own tools inject into every job. A task that sets
+``tenant`` explicitly must win over an injected ``SAIL_BASE_URL`` instead of
+failing with "mutually exclusive", and only values the user wrote can
+conflict. The argument spec cannot tell an explicit value from a fallback.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_errors import IscOptionError
+
+try:
+    from urllib.parse import urlsplit, urlunsplit
+except ImportError:  # pragma: no cover - Python 2 is not supported by this collection
+    from urlparse import urlsplit, urlunsplit  # type: ignore
+
+GRANT_TYPES = ('client_credentials', 'refresh_token', 'authorization_code')
+
+DEFAULT_TIMEOUT = 30
+DEFAULT_MAX_RETRIES = 5
+
+# Options whose environment fallback is resolved by resolve_connection(),
+# because an explicit value of one must silently override an injected value of its rival.
+ENV_RESOLVED = {
+    'base_url': ('SAIL_BASE_URL',),
+    'tenant': ('ISC_TENANT',),
+    'client_id': ('SAIL_CLIENT_ID',),
+    'client_secret': ('SAIL_CLIENT_SECRET',),
+    'access_token': ('ISC_ACCESS_TOKEN',),
+}
+
+SECRET_OPTIONS = ('client_secret', 'access_token', 'refresh_token', 'code', 'code_verifier')
+
+_TENANT_RE = re.compile(r'^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$')
+
+
+def connection_argument_spec():
+    """The shared options as an AnsibleModule argument spec.
+
+    Used by every module (both execution paths); the doc fragments
+    ``connection`` and ``auth`` document exactly these options.
+    """
+    from ansible.module_utils.basic import env_fallback
+
+    return dict(
+        base_url=dict(type='str'),
+        tenant=dict(type='str'),
+        client_id=dict(type='str'),
+        client_secret=dict(type='str', no_log=True),
+        access_token=dict(type='str', no_log=True),
+        grant_type=dict(type='str', default='client_credentials', choices=list(GRANT_TYPES)),
+        refresh_token=dict(type='str', no_log=True),
+        code=dict(type='str', no_log=True),
+        redirect_uri=dict(type='str'),
+        code_verifier=dict(type='str', no_log=True),
+        token_url=dict(type='str'),
+        validate_certs=dict(type='bool', default=True, fallback=(env_fallback, ['ISC_VALIDATE_CERTS'])),
+        ca_path=dict(type='path', fallback=(env_fallback, ['ISC_CA_PATH'])),
+        timeout=dict(type='int', default=DEFAULT_TIMEOUT),
+        max_retries=dict(type='int', default=DEFAULT_MAX_RETRIES),
+        token_cache=dict(type='bool', default=True, fallback=(env_fallback, ['ISC_TOKEN_CACHE'])),
+        token_cache_dir=dict(type='path', fallback=(env_fallback, ['ISC_TOKEN_CACHE_DIR'])),
+    )
+
+
+CONNECTION_OPTION_NAMES = (
+    'base_url', 'tenant', 'client_id', 'client_secret', 'access_token', 'grant_type', 'refresh_token', 'code',
+    'redirect_uri', 'code_verifier', 'token_url', 'validate_certs', 'ca_path', 'timeout', 'max_retries',
+    'token_cache', 'token_cache_dir',
+)
+
+
+class OptionAdapter(object):
+    """What the engine needs from a face: option values, and which ones the user set."""
+
+    def get(self, name):
+        raise NotImplementedError
+
+    def is_explicit(self, name):
+        """True when the value comes from the task or plugin call, not from an environment fallback."""
+        return self.get(name) is not None
+
+
+class DictOptionAdapter(OptionAdapter):
+    """Validated module parameters (both execution paths), or a plain dict in tests."""
+
+    def __init__(self, values):
+        self._values = values
+
+    def get(self, name):
+        return self._values.get(name)
+
+
+class ConnectionSettings(object):
+    """Everything needed to reach one tenant as one principal. Built only by resolve_connection()."""
+
+    def __init__(self, base_url, token_url, grant_type, client_id, client_secret, access_token, refresh_token,
+                 code, redirect_uri, code_verifier, validate_certs, ca_path, timeout, max_retries, token_cache,
+                 token_cache_dir):
+        self.base_url = base_url
+        self.token_url = token_url
+        self.grant_type = grant_type
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.access_token = access_token
+        self.refresh_token = refresh_token
+        self.code = code
+        self.redirect_uri = redirect_uri
+        self.code_verifier = code_verifier
+        self.validate_certs = validate_certs
+        self.ca_path = ca_path
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.token_cache = token_cache
+        self.token_cache_dir = token_cache_dir
+
+    @property
+    def verify(self):
+        """The value for requests' ``verify``: a CA bundle, or True/False."""
+        if not self.validate_certs:
+            return False
+        return self.ca_path or True
+
+    def secret_values(self):
+        """Every credential this connection holds, so that error texts can be scrubbed of them."""
+        return [v for v in (self.client_secret, self.access_token, self.refresh_token, self.code,
+                            self.code_verifier) if v]
+
+    def __repr__(self):
+        # Never let a secret reach a traceback or a debug print through repr().
+        return '<ConnectionSettings %s grant=%s client_id=%s>' % (
+            self.base_url, 'access_token' if self.access_token else self.grant_type, self.client_id)
+
+
+def normalize_base_url(value, option='base_url'):
+    """Check that value is an http(s) API root and return it without a trailing slash."""
+    text = (value or '').strip()
+    try:
+        parts = urlsplit(text)
+        parts.port  # raises ValueError on a malformed port
+    except ValueError as exc:
+        raise IscOptionError('%s %r is not a valid URL: %s' % (option, text, exc))
+    if parts.scheme not in ('https', 'http') or not parts.hostname:
+        raise IscOptionError(
+            '%s %r is not a valid URL: it must start with https:// (or http://) and name a host, '
+            'for example https://acme.api.identitynow.com' % (option, text))
+    if parts.query or parts.fragment:
+        raise IscOptionError('%s %r must not contain a query string or fragment' % (option, text))
+    if parts.username or parts.password:
+        raise IscOptionError('%s must not contain user information; pass credentials with client_id/client_secret'
+                             % option)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip('/'), '', ''))
+
+
+def tenant_base_url(tenant):
+    if not _TENANT_RE.match(tenant or ''):
+        raise IscOptionError(
+            'tenant %r is not a valid tenant name: use the name only (for example "acme" for '
+            'https://acme.api.identitynow.com), or set base_url for a vanity or non-standard URL' % (tenant,))
+    return 'https://%s.api.identitynow.com' % tenant.lower()
+
+
+def _from_env(names, environ):
+    for name in names:
+        value = environ.get(name)
+        if value not in (None, ''):
+            return value
+    return None
+
+
+def _pick(adapter, name, environ):
+    """(value, explicit) for an option whose fallback is resolved here."""
+    if adapter.is_explicit(name):
+        return adapter.get(name), True
+    return _from_env(ENV_RESOLVED[name], environ), False
+
+
+def resolve_connection(adapter, environ=None):
+    """Build ConnectionSettings from a face's options, or raise IscOptionError saying what to fix."""
+    environ = os.environ if environ is None else environ
+
+    base_url, base_explicit = _pick(adapter, 'base_url', environ)
+    tenant, tenant_explicit = _pick(adapter, 'tenant', environ)
+    if base_explicit and tenant_explicit:
+        raise IscOptionError('base_url and tenant are mutually exclusive: set only one of them')
+    if tenant_explicit and not base_explicit:
+        base_url = None
+    elif base_explicit:
+        tenant = None
+    if base_url:
+        base_url = normalize_base_url(base_url)
+    elif tenant:
+        base_url = tenant_base_url(tenant)
+    else:
+        raise IscOptionError(
+            'No ISC tenant given: set base_url (or the SAIL_BASE_URL environment variable), '
+            'or tenant (or ISC_TENANT)')
+
+    token_url = adapter.get('token_url')
+    token_url = normalize_base_url(token_url, 'token_url') if token_url else base_url + '/oauth/token'
+
+    grant_type = adapter.get('grant_type') or 'client_credentials'
+    if grant_type not in GRANT_TYPES:
+        raise IscOptionError('grant_type must be one of %s, not %r' % (', '.join(GRANT_TYPES), grant_type))
+
+    access_token, token_explicit = _pick(adapter, 'access_token', environ)
+    client_id, id_explicit = _pick(adapter, 'client_id', environ)
+    client_secret, secret_explicit = _pick(adapter, 'client_secret', environ)
+    refresh_token = adapter.get('refresh_token')
+    code = adapter.get('code')
+
+    if token_explicit and (id_explicit or secret_explicit):
+        raise IscOptionError('access_token and client_id/client_secret are mutually exclusive: '
+                             'pass a bearer token, or credentials to obtain one, not both')
+    # Precedence: what the task says, then ISC_ACCESS_TOKEN, then SAIL_CLIENT_ID/SAIL_CLIENT_SECRET.
+    wants_grant = id_explicit or secret_explicit or refresh_token or code
+    if token_explicit or (access_token and not wants_grant):
+        client_id = client_secret = None
+    else:
+        access_token = None
+        _check_grant(grant_type, client_id, client_secret, refresh_token, code, adapter.get('redirect_uri'))
+
+    timeout = adapter.get('timeout')
+    timeout = DEFAULT_TIMEOUT if timeout is None else timeout
+    if timeout <= 0:
+        raise IscOptionError('timeout must be a positive number of seconds, not %r' % (timeout,))
+    max_retries = adapter.get('max_retries')
+    max_retries = DEFAULT_MAX_RETRIES if max_retries is None else max_retries
+    if max_retries < 0:
+        raise IscOptionError('max_retries must be 0 or more, not %r' % (max_retries,))
+
+    validate_certs = adapter.get('validate_certs')
+    ca_path = adapter.get('ca_path')
+    if ca_path and not os.path.isfile(ca_path):
+        raise IscOptionError('ca_path %r does not exist or is not a file (it must be a PEM bundle of CA certificates)'
+                             % (ca_path,))
+    token_cache = adapter.get('token_cache')
+
+    return ConnectionSettings(
+        base_url=base_url,
+        token_url=token_url,
+        grant_type=grant_type,
+        client_id=client_id,
+        client_secret=client_secret,
+        access_token=access_token,
+        refresh_token=refresh_token,
+        code=code,
+        redirect_uri=adapter.get('redirect_uri'),
+        code_verifier=adapter.get('code_verifier'),
+        validate_certs=True if validate_certs is None else bool(validate_certs),
+        ca_path=ca_path,
+        timeout=timeout,
+        max_retries=max_retries,
+        token_cache=True if token_cache is None else bool(token_cache),
+        token_cache_dir=adapter.get('token_cache_dir'),
+    )
+
+
+def _check_grant(grant_type, client_id, client_secret, refresh_token, code, redirect_uri):
+    if not client_id:
+        raise IscOptionError(
+            'No credentials given: set client_id and client_secret (or SAIL_CLIENT_ID and SAIL_CLIENT_SECRET) '
+            'of an API client or personal access token, or access_token (or ISC_ACCESS_TOKEN)')
+    if grant_type == 'client_credentials' and not client_secret:
+        raise IscOptionError('client_secret is required with grant_type=client_credentials '
+                             '(set it, or the SAIL_CLIENT_SECRET environment variable)')
+    if grant_type == 'refresh_token' and not refresh_token:
+        raise IscOptionError('refresh_token is required with grant_type=refresh_token')
+    if grant_type == 'authorization_code':
+        missing = [name for name, value in (('code', code), ('redirect_uri', redirect_uri)) if not value]
+        if missing:
+            raise IscOptionError('%s %s required with grant_type=authorization_code'
+                                 % (' and '.join(missing), 'are' if len(missing) > 1 else 'is'))

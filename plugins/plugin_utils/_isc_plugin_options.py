@@ -1,0 +1,28 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) sailpoint_isc.oauth contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# FOR INTERNAL COLLECTION USE ONLY
+# The interfaces in this file are meant for use within the sailpoint_isc.oauth collection
+# and may not remain stable to outside uses. Changes may be made in ANY release, even a bugfix release.
+
+"""Plugin options (keyword arguments, variables, ansible.cfg, environment) as engine options."""
+
+from __future__ import annotations
+
+from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_options import OptionAdapter
+
+
+class PluginOptionAdapter(OptionAdapter):
+    """Reads the options of an Ansible plugin; knows which values only came from the environment."""
+
+    def __init__(self, plugin):
+        self._plugin = plugin
+
+    def get(self, name):
+        return self._plugin.get_option(name)
+
+    def is_explicit(self, name):
+        value, origin = self._plugin.get_option_and_origin(name)
+        return value is not None and not str(origin).startswith(('env', 'default'))
