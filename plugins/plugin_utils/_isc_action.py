@@ -89,7 +89,7 @@ class IscActionBase(ActionBase):
 
         validation = ArgumentSpecValidator(spec.argument_spec, **spec.validation_rules).validate(dict(self._task.args))
         no_log_values = validation._no_log_values
-        if validation.errors:
+        if validation.error_messages:
             message = validation.errors.msg
             if isinstance(validation.errors[0], UnsupportedError):
                 message = 'Unsupported parameters for (%s) module: %s' % (self.module_fqcn, message)

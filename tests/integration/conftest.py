@@ -1,0 +1,215 @@
+"""Integration fixtures: the emulator, the installed collection, and real ansible-playbook runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+import requests
+
+from isc_emulator.harness import Emulator
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+PLAYBOOKS = HERE / 'playbooks'
+SPEC = ROOT / 'tests' / 'openapi' / 'isc-openapi-subset.yaml'
+ADMIN = dict(client_id='admin-client-id', client_secret='admin-client-secret')
+USER = dict(client_id='user-client-id', client_secret='user-client-secret')
+BIN = Path(sys.executable).parent
+
+
+def _build_and_install(target):
+    """Build the collection tarball from this tree and install it, as a user would."""
+    out = target / 'dist'
+    subprocess.run([str(BIN / 'ansible-galaxy'), 'collection', 'build', '--force', '--output-path', str(out)],
+                   cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    tarball = sorted(out.glob('sailpoint_isc-oauth-*.tar.gz'))[-1]
+    subprocess.run([str(BIN / 'ansible-galaxy'), 'collection', 'install', '--force', '-p', str(target),
+                    str(tarball)], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return target
+
+
+@pytest.fixture(scope='session')
+def collections_path(tmp_path_factory):
+    return _build_and_install(tmp_path_factory.mktemp('collections'))
+
+
+@pytest.fixture(scope='session')
+def emulator():
+    # Every request the collection sends, and every answer, is checked against the official OpenAPI subset.
+    with Emulator(tenants=['acme', 'dev', 'test', 'prod'], openapi_spec=SPEC) as emu:
+        yield emu
+
+
+@pytest.fixture
+def acme(emulator):
+    """The acme tenant, reset to its initial state with an empty request log."""
+    emulator.reset('acme')
+    yield Tenant(emulator, 'acme')
+    assert emulator.violations('acme') == [], 'requests or responses outside the OpenAPI contract'
+
+
+class Tenant(object):
+    """One emulator tenant, seen from a test."""
+
+    def __init__(self, emulator, name):
+        self.emulator = emulator
+        self.name = name
+        self.base_url = emulator.base_urls[name]
+
+    def requests(self):
+        return self.emulator.requests(self.name)
+
+    def token_requests(self):
+        return [r for r in self.requests() if r['path'] == '/oauth/token']
+
+    def writes(self):
+        return [r for r in self.requests() if r['method'] in ('POST', 'PATCH', 'PUT', 'DELETE')
+                and r['path'] != '/oauth/token']
+
+    def clear_requests(self):
+        self.emulator.clear_requests(self.name)
+
+    def admin_token(self):
+        response = requests.post(self.base_url + '/oauth/token', data=dict(grant_type='client_credentials', **ADMIN),
+                                 verify=self.emulator.ca_path or True, timeout=10)
+        response.raise_for_status()
+        return response.json()['access_token']
+
+    def api(self, method, path, **kwargs):
+        headers = dict(kwargs.pop('headers', {}), Authorization='Bearer ' + self.admin_token())
+        response = requests.request(method, self.base_url + path, headers=headers, timeout=10,
+                                    verify=self.emulator.ca_path or True, **kwargs)
+        response.raise_for_status()
+        return response.json() if response.content else None
+
+    def create_client(self, **fields):
+        body = dict(name='test-client', description='made by a test', accessTokenValiditySeconds=750,
+                    grantTypes=['CLIENT_CREDENTIALS'], accessType='OFFLINE', enabled=True)
+        body.update(fields)
+        return self.api('POST', '/oauth-clients/v1', json=body)
+
+
+class PlaybookRun(object):
+    def __init__(self, completed, results_file):
+        self.rc = completed.returncode
+        self.stdout = completed.stdout
+        self.stderr = completed.stderr
+        self.output = completed.stdout + completed.stderr
+        self.results = []
+        if results_file.exists():
+            self.results = [json.loads(line) for line in results_file.read_text().splitlines() if line.strip()]
+
+    def task(self, name, host=None):
+        """The last result of the named task (for host, when given)."""
+        found = [r for r in self.results if r['task'] == name and (host is None or r['host'] == host)]
+        assert found, 'no result for task %r; tasks were: %s\n%s' % (
+            name, sorted(set(r['task'] for r in self.results)), self.output[-3000:])
+        return found[-1]
+
+    def assert_ok(self):
+        assert self.rc == 0, self.output[-6000:]
+        return self
+
+
+@pytest.fixture
+def ansible(collections_path, tmp_path):
+    """Run a playbook (a file under playbooks/ or inline YAML) with the installed collection."""
+    cache_dir = tmp_path / 'token-cache'
+
+    def run(playbook, extra_vars=None, env=None, args=(), inventory=None, check=False, diff=False,
+            verbosity=0, forks=None, cache=True):
+        work = tmp_path / ('run-%d' % len(list(tmp_path.glob('run-*'))))
+        work.mkdir()
+        if '\n' in playbook:
+            path = work / 'playbook.yml'
+            path.write_text(textwrap.dedent(playbook))
+        else:
+            path = PLAYBOOKS / playbook
+        inventory_path = work / 'inventory.ini'
+        inventory_path.write_text(inventory or
+                                  'localhost ansible_connection=local '
+                                  'ansible_python_interpreter="{{ ansible_playbook_python }}"\n')
+        results_file = work / 'results.jsonl'
+        run_env = {k: v for k, v in os.environ.items()
+                   if not k.startswith(('SAIL_', 'ISC_', 'ANSIBLE_'))}
+        run_env.update(
+            ANSIBLE_COLLECTIONS_PATH=str(collections_path),
+            ANSIBLE_CALLBACK_PLUGINS=str(HERE / 'callback_plugins'),
+            ANSIBLE_CALLBACKS_ENABLED='isc_test_results',
+            ANSIBLE_CONNECTION_PLUGINS=str(HERE / 'connection_plugins'),
+            ANSIBLE_NOCOLOR='1',
+            ANSIBLE_RETRY_FILES_ENABLED='0',
+            ANSIBLE_LOCAL_TEMP=str(work / 'tmp'),
+            ANSIBLE_HOME=str(work / 'ansible-home'),
+            ISC_TEST_RESULTS=str(results_file),
+            ISC_TOKEN_CACHE_DIR=str(cache_dir),
+            PATH=str(BIN) + os.pathsep + os.environ.get('PATH', ''),
+        )
+        if not cache:
+            run_env['ISC_TOKEN_CACHE'] = 'false'
+        run_env.update(env or {})
+        cmd = [str(BIN / 'ansible-playbook'), '-i', str(inventory_path), str(path)]
+        for key, value in (extra_vars or {}).items():
+            cmd += ['-e', json.dumps({key: value})]
+        if check:
+            cmd.append('--check')
+        if diff:
+            cmd.append('--diff')
+        if verbosity:
+            cmd.append('-' + 'v' * verbosity)
+        if forks:
+            cmd += ['-f', str(forks)]
+        cmd += list(args)
+        completed = subprocess.run(cmd, cwd=str(work), env=run_env, capture_output=True, text=True, timeout=600)
+        return PlaybookRun(completed, results_file)
+
+    run.cache_dir = cache_dir
+    return run
+
+
+def scan_for_leaks(texts, secrets):
+    """Every secret value that appears in any of texts (should be none)."""
+    found = []
+    for secret in secrets:
+        if secret and len(secret) >= 8 and any(secret in text for text in texts):
+            found.append(secret[:4] + '...')
+    return found
+
+
+def files_text(directory):
+    """The content of every file below directory, for leak scans."""
+    texts = []
+    if directory and Path(directory).exists():
+        for path in Path(directory).rglob('*'):
+            if path.is_file():
+                texts.append(path.read_bytes().decode('utf-8', 'replace'))
+    return texts
+
+
+@pytest.fixture(scope='session')
+def tls_emulator(tmp_path_factory):
+    """An HTTPS emulator with its own self-signed CA."""
+    directory = tmp_path_factory.mktemp('tls')
+    with Emulator(tenants=['secure'], tls=str(directory)) as emu:
+        yield emu
+
+
+def which(name):
+    return shutil.which(name, path=str(BIN))
+
+
+def leak_context(texts, secret, width=300):
+    """Where a secret shows up, to make a failing leak scan easy to read."""
+    spots = []
+    for text in texts:
+        at = text.find(secret)
+        if at >= 0:
+            spots.append(text[max(0, at - width):at + width])
+    return spots

@@ -1,0 +1,63 @@
+"""Where the work runs: in-process on the controller for local tasks, as a module process otherwise."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ADMIN
+
+pytestmark = pytest.mark.integration
+
+PLAY = '''
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: info
+      sailpoint_isc.oauth.isc_token_info:
+      register: info
+'''
+
+
+@pytest.fixture(scope='module')
+def bare_python(tmp_path_factory):
+    """A Python with nothing installed: no requests, no PyJWT."""
+    venv = tmp_path_factory.mktemp('bare-venv')
+    subprocess.run([sys.executable, '-m', 'venv', '--without-pip', str(venv)], check=True)
+    python = venv / 'bin' / 'python'
+    assert subprocess.run([str(python), '-c', 'import requests'], capture_output=True).returncode != 0
+    return str(python)
+
+
+def env(tenant):
+    return dict(SAIL_BASE_URL=tenant.base_url, SAIL_CLIENT_ID=ADMIN['client_id'],
+                SAIL_CLIENT_SECRET=ADMIN['client_secret'])
+
+
+def test_local_tasks_need_nothing_on_the_target_python(acme, ansible, bare_python):
+    inventory = 'localhost ansible_connection=local ansible_python_interpreter=%s\n' % bare_python
+    run = ansible(PLAY, env=env(acme), inventory=inventory).assert_ok()
+    assert run.task('info')['result']['user_name'] == 'admin'
+
+
+def test_module_path_without_requests_says_what_to_install(acme, ansible, bare_python):
+    inventory = 'remote ansible_connection=local_as_remote ansible_python_interpreter=%s\n' % bare_python
+    run = ansible(PLAY, env=env(acme), inventory=inventory)
+    assert run.rc != 0
+    message = run.task('info')['result']['msg']
+    assert 'Failed to import the required Python library (requests)' in message
+    assert 'Traceback' not in message
+    assert acme.requests() == []
+
+
+def test_become_takes_the_module_path(acme, ansible):
+    # become on a local task must run as the other user, so the work cannot stay in the controller process;
+    # with sudo unavailable here the task fails in the become step, which proves the module path was taken.
+    inventory = ('localhost ansible_connection=local ansible_python_interpreter="{{ ansible_playbook_python }}" '
+                 'ansible_become_method=su ansible_become_user=nobody\n')
+    run = ansible(PLAY.replace('register: info', 'register: info\n      become: true'), env=env(acme),
+                  inventory=inventory, args=['-e', 'ansible_become_password=wrong'])
+    assert run.rc != 0
+    assert acme.requests() == []
