@@ -118,7 +118,10 @@ from ansible.plugins.lookup import LookupBase
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_client import IscClient
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_errors import IscError
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_token import describe, iso8601
-from ansible_collections.sailpoint_isc.oauth.plugins.plugin_utils._isc_plugin_options import PluginOptionAdapter
+from ansible_collections.sailpoint_isc.oauth.plugins.plugin_utils._isc_plugin_options import (
+    PluginOptionAdapter,
+    templated_var_options,
+)
 
 
 class LookupModule(LookupBase):
@@ -127,7 +130,7 @@ class LookupModule(LookupBase):
         if terms:
             raise AnsibleLookupError('isc_access_token takes no terms; pass options as keyword arguments, '
                                      'for example tenant=..., client_id=...')
-        self.set_options(var_options=variables, direct=kwargs)
+        self.set_options(var_options=templated_var_options(self, variables), direct=kwargs)
         client = None
         try:
             client = IscClient.from_options(PluginOptionAdapter(self))

@@ -26,3 +26,20 @@ class PluginOptionAdapter(OptionAdapter):
     def is_explicit(self, name):
         value, origin = self._plugin.get_option_and_origin(name)
         return value is not None and not str(origin).startswith(('env', 'default'))
+
+
+def templated_var_options(plugin, variables):
+    """The variables a plugin reads options from (isc_base_url, ...), with their templates rendered.
+
+    Lookups receive variables as written, so ``isc_base_url: "{{ vault_url }}"`` in group_vars would reach
+    the option unrendered. Only the variables named in the plugin's documentation are rendered.
+    """
+    if not variables:
+        return variables
+    from ansible import constants as C
+
+    names = set()
+    for definition in C.config.get_configuration_definitions(plugin.plugin_type, plugin._load_name).values():
+        for entry in definition.get('vars') or []:
+            names.add(entry['name'])
+    return dict((name, plugin._templar.template(variables[name])) for name in names if name in variables)

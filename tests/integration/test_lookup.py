@@ -55,9 +55,12 @@ def test_options_from_variables_and_keyword_arguments(acme, ansible):
     - hosts: localhost
       gather_facts: false
       vars:
-        isc_base_url: "%s"
+        tenant_url: "%s"
+        isc_base_url: "{{ tenant_url }}"
         isc_client_id: admin-client-id
-        isc_client_secret: admin-client-secret
+        vault_secret: admin-client-secret
+        isc_client_secret: "{{ vault_secret }}"
+
       tasks:
         - name: from vars
           ansible.builtin.assert:
