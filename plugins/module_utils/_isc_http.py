@@ -28,22 +28,12 @@ import email.utils
 import json
 import random
 import time
-import traceback
 
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_errors import (
     IscDependencyError,
     IscError,
     IscOutcomeUnknownError,
 )
-
-try:
-    import requests
-    from requests import exceptions as requests_exceptions
-    HAS_REQUESTS = True
-    REQUESTS_IMPORT_ERROR = None
-except ImportError:  # pragma: no cover - exercised through the dependency tests
-    HAS_REQUESTS = False
-    REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
 COLLECTION_VERSION = '0.1.0'
 USER_AGENT = 'sailpoint_isc.oauth/%s' % COLLECTION_VERSION
@@ -59,9 +49,18 @@ _REASONS = {400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not
             502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout'}
 
 
-def require_requests():
-    if not HAS_REQUESTS:
-        raise IscDependencyError('requests', 'the HTTP client of this collection')
+_REQUESTS = []
+
+
+def load_requests():
+    """Import requests on first use: a task served from the token cache never pays its ~0.1 s import."""
+    if not _REQUESTS:
+        try:
+            import requests
+        except ImportError:
+            raise IscDependencyError('requests', 'the HTTP client of this collection')
+        _REQUESTS.append(requests)
+    return _REQUESTS[0]
 
 
 def redact(text, secrets):
@@ -147,16 +146,27 @@ class Transport(object):
     """Sends requests for one connection, with the retry policy described in the module docstring."""
 
     def __init__(self, settings, sleep=time.sleep, jitter=random.uniform):
-        require_requests()
         self.settings = settings
-        self.session = requests.Session()
-        self.session.headers.update({'User-Agent': USER_AGENT, 'Accept': 'application/json'})
-        self.session.trust_env = True
+        self._session = None
         self._sleep = sleep
         self._jitter = jitter
 
+    @property
+    def session(self):
+        """One connection-reusing session, made when the first request is sent."""
+        if self._session is None:
+            session = load_requests().Session()
+            session.headers.update({'User-Agent': USER_AGENT, 'Accept': 'application/json'})
+            self._session = session
+        return self._session
+
+    @session.setter
+    def session(self, value):
+        self._session = value
+
     def close(self):
-        self.session.close()
+        if self._session is not None:
+            self._session.close()
 
     def _backoff(self, attempt):
         return self._jitter(0, min(BACKOFF_CAP, BACKOFF_BASE * (2 ** attempt)))
@@ -169,13 +179,15 @@ class Transport(object):
         settings = self.settings
         secrets = settings.secret_values()
         attempts = settings.max_retries + 1
+        session = self.session
+        requests_exceptions = load_requests().exceptions
         body = None
         if json_body is not None:
             body = json.dumps(json_body)
         for attempt in range(attempts):
             last = attempt == attempts - 1
             try:
-                response = self.session.request(
+                response = session.request(
                     method, url, params=params, data=body if body is not None else data,
                     headers=headers, timeout=settings.timeout, verify=settings.verify, allow_redirects=False)
             except requests_exceptions.SSLError as exc:
@@ -227,7 +239,7 @@ def _reason(exc):
 
 def _not_sent(exc):
     """True when the request certainly never reached the server (the connection was never opened)."""
-    if isinstance(exc, requests_exceptions.ConnectTimeout):
+    if isinstance(exc, load_requests().exceptions.ConnectTimeout):
         return True
     seen = exc
     for _depth in range(5):

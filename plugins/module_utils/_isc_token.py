@@ -21,17 +21,8 @@ import binascii
 import datetime
 import json
 import time
-import traceback
 
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_errors import IscDependencyError, IscError
-
-try:
-    import jwt
-    HAS_JWT = True
-    JWT_IMPORT_ERROR = None
-except ImportError:  # pragma: no cover - exercised through the dependency tests
-    HAS_JWT = False
-    JWT_IMPORT_ERROR = traceback.format_exc()
 
 # 'none' and anything unknown are refused: the algorithm comes from the token, which is attacker-controlled.
 SIGNATURE_ALGORITHMS = ('HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512',
@@ -98,7 +89,9 @@ def describe(access_token, now=None):
 
 def verify_signature(access_token, key=None, jwks=None):
     """Raise IscError unless the token is signed by key (HS secret or PEM public key) or by a key of jwks."""
-    if not HAS_JWT:
+    try:
+        import jwt  # only here: importing PyJWT (and cryptography through it) costs more than reading a token
+    except ImportError:
         raise IscDependencyError('PyJWT', 'to verify token signatures')
     header, _claims = decode_unverified(access_token)
     algorithm = header.get('alg')
@@ -124,6 +117,8 @@ def verify_signature(access_token, key=None, jwks=None):
 
 
 def _key_from_jwks(jwks, kid, algorithm):
+    import jwt
+
     keys = jwks.get('keys') if isinstance(jwks, dict) else None
     if not keys:
         raise IscError('The JWK set has no keys')
