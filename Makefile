@@ -1,0 +1,170 @@
+# Build, test and CI entry points of the sailpoint_isc.oauth collection.
+# GNU make. `make help` lists the targets; CI runs `bash .ci/run` (= `make test`).
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+MAKEFLAGS += --no-builtin-rules
+
+PYTHON ?= python3
+REQUIREMENTS := tests/requirements.txt
+
+# Development / CI virtualenv (everything runs from here).
+VENV ?= .venv
+BIN := $(VENV)/bin
+VENV_STAMP := $(VENV)/.requirements.stamp
+VENV_PATH := PATH="$(abspath $(BIN)):$$PATH"
+
+# Built and installed collection.
+BUILD_DIR := build
+COLLECTIONS_DIR := $(CURDIR)/$(BUILD_DIR)/collections
+INSTALLED_COLLECTION := $(COLLECTIONS_DIR)/ansible_collections/sailpoint_isc/oauth
+
+# ansible-test needs the collection at .../ansible_collections/<namespace>/<name>.
+SANITY_DIR := $(BUILD_DIR)/sanity/ansible_collections/sailpoint_isc/oauth
+SANITY_PYTHON ?= 3.11
+SANITY_ARGS ?=
+
+# Extra arguments, e.g. `make unit PYTEST_ARGS='-k token -x'`.
+PYTEST_ARGS ?=
+ANSIBLE_LINT_ARGS ?=
+
+# Compatibility run of the integration suite under the oldest supported ansible-core.
+COMPAT_VENV ?= .venv-2.16
+COMPAT_CORE ?= ansible-core>=2.16,<2.17
+COMPAT_STAMP := $(COMPAT_VENV)/.requirements.stamp
+# Tools of the main venv that the compat venv does not need (they pin ansible-core 2.19 features).
+COMPAT_DROP := ansible-core|ansible-lint|antsibull-docs|antsibull-changelog
+
+# Gates of `make test`, cheapest first; integration reuses the collection built by the `build` gate.
+TEST_GATES ?= lint unit build integration sanity
+
+.PHONY: help venv build unit integration sanity lint test demo demo-check compat clean distclean
+
+help:
+	@echo 'Targets:'
+	@echo '  venv         $(VENV) from $(REQUIREMENTS) (re-created only when that file changes)'
+	@echo '  build        ansible-galaxy collection build -> $(BUILD_DIR)/, installed into $(BUILD_DIR)/collections'
+	@echo '  unit         pytest tests/unit'
+	@echo '  integration  pytest tests/integration against the installed collection (runs build)'
+	@echo '  sanity       ansible-test sanity --venv --python $(SANITY_PYTHON) on a copy in $(BUILD_DIR)/sanity'
+	@echo '  lint         antsibull-changelog lint, antsibull-docs lint-collection-docs, ansible-lint (production)'
+	@echo '  test         venv + $(TEST_GATES) (what CI runs), with the duration of each gate'
+	@echo '  demo         build, then playbooks/demo/run_demo.py'
+	@echo '  compat       integration suite under $(COMPAT_CORE) in $(COMPAT_VENV)'
+	@echo '  clean        remove build output and caches (distclean: also the virtualenvs)'
+
+# ---------------------------------------------------------------------------
+# Virtualenv. The stamp is newer than $(REQUIREMENTS) while the venv matches it.
+# A venv that predates the stamp is adopted once if it has every pin installed.
+
+venv: $(VENV_STAMP)
+
+$(VENV_STAMP): $(REQUIREMENTS)
+	@if [ ! -e '$@' ] && [ -x '$(BIN)/python' ] && '$(BIN)/python' scripts/venv_matches.py '$(REQUIREMENTS)'; then \
+		echo "Adopting existing $(VENV): it has every pin of $(REQUIREMENTS)."; \
+	else \
+		echo "Creating $(VENV) from $(REQUIREMENTS) with $$(command -v $(PYTHON)) ($$($(PYTHON) --version 2>&1))"; \
+		rm -rf '$(VENV)'; \
+		$(PYTHON) -m venv '$(VENV)'; \
+		'$(BIN)/python' -m pip install --quiet --upgrade pip; \
+		'$(BIN)/python' -m pip install --quiet -r '$(REQUIREMENTS)'; \
+	fi
+	@touch '$@'
+
+# ---------------------------------------------------------------------------
+# Build the collection artifact and install it where integration tests and the demo find it.
+
+build: venv
+	rm -rf '$(BUILD_DIR)/collections' '$(BUILD_DIR)'/*.tar.gz
+	'$(BIN)/ansible-galaxy' collection build --force --output-path '$(BUILD_DIR)' .
+	ANSIBLE_COLLECTIONS_PATH='$(COLLECTIONS_DIR)' '$(BIN)/ansible-galaxy' collection install --offline --force -p '$(COLLECTIONS_DIR)' '$(BUILD_DIR)'/sailpoint_isc-oauth-*.tar.gz
+	@test -f '$(INSTALLED_COLLECTION)/MANIFEST.json'
+	@echo "Installed collection: $(INSTALLED_COLLECTION)"
+
+# ---------------------------------------------------------------------------
+# Tests. scripts/run_pytest.py accepts pytest's exit code 5 ("no tests collected")
+# only while the directory holds no test module yet.
+
+unit: venv
+	'$(BIN)/python' scripts/run_pytest.py tests/unit $(PYTEST_ARGS)
+
+# SKIP_BUILD=1: use the collection a previous `make build` installed (make test does).
+integration: venv $(if $(SKIP_BUILD),,build)
+	@test -f '$(INSTALLED_COLLECTION)/MANIFEST.json' || { echo "ERROR: no installed collection; run 'make build'" >&2; exit 1; }
+	ANSIBLE_COLLECTIONS_PATH='$(COLLECTIONS_DIR)' $(VENV_PATH) \
+		'$(BIN)/python' scripts/run_pytest.py tests/integration $(PYTEST_ARGS)
+
+sanity: venv
+	@for f in tests/sanity/ignore-*.txt; do \
+		if [ -s "$$f" ]; then echo "ERROR: $$f must stay empty: fix the finding instead of ignoring it." >&2; exit 1; fi; \
+	done
+	'$(BIN)/python' scripts/stage_collection.py . '$(SANITY_DIR)'
+	@# Own (empty) git repo: ansible-test lists content with git from the nearest .git upwards,
+	@# and this repository's .gitignore hides build/ -- it would find no targets at all.
+	git -C '$(SANITY_DIR)' init -q
+	'$(BIN)/python' scripts/install_get_pip_standin.py '$(SANITY_PYTHON)'
+	cd '$(SANITY_DIR)' && $(VENV_PATH) ansible-test sanity --venv --python '$(SANITY_PYTHON)' $(SANITY_ARGS)
+
+# All three linters run; the target fails if any of them failed.
+lint: venv
+	@rc=0; \
+	echo '+ antsibull-changelog lint'; \
+	'$(BIN)/antsibull-changelog' lint || rc=1; \
+	echo '+ antsibull-docs lint-collection-docs --plugin-docs .'; \
+	$(VENV_PATH) antsibull-docs lint-collection-docs --plugin-docs . || rc=1; \
+	echo '+ ansible-lint (profile and excludes: .ansible-lint)'; \
+	$(VENV_PATH) ansible-lint $(ANSIBLE_LINT_ARGS) || rc=1; \
+	if [ $$rc -ne 0 ]; then echo 'lint: FAILED (see above)' >&2; fi; \
+	exit $$rc
+
+# ---------------------------------------------------------------------------
+# Everything CI runs, fail-fast, cheap gates first, with timings.
+
+test: venv
+	@summary=''; \
+	for gate in $(TEST_GATES); do \
+		echo "=== make $$gate"; \
+		start=$$(date +%s); rc=0; \
+		$(MAKE) --no-print-directory $$gate SKIP_BUILD=1 || rc=$$?; \
+		took=$$(( $$(date +%s) - start )); \
+		if [ $$rc -ne 0 ]; then summary="$$summary  $$gate: FAILED after $${took}s\n"; printf "=== gate summary\n$$summary"; exit $$rc; fi; \
+		summary="$$summary  $$gate: ok in $${took}s\n"; \
+	done; \
+	printf "=== gate summary\n$$summary"
+
+# ---------------------------------------------------------------------------
+
+demo-check:
+	@test -f playbooks/demo/run_demo.py || { echo "ERROR: playbooks/demo/run_demo.py does not exist yet: nothing to demo." >&2; exit 1; }
+
+demo: demo-check build
+	ANSIBLE_COLLECTIONS_PATH='$(COLLECTIONS_DIR)' $(VENV_PATH) '$(BIN)/python' playbooks/demo/run_demo.py
+
+# ---------------------------------------------------------------------------
+# Second venv: same runtime/test pins, but ansible-core 2.16 and no lint/doc tools.
+
+$(COMPAT_STAMP): $(REQUIREMENTS)
+	rm -rf '$(COMPAT_VENV)'
+	$(PYTHON) -m venv '$(COMPAT_VENV)'
+	'$(COMPAT_VENV)/bin/python' -m pip install --quiet --upgrade pip
+	grep -v -E '^[[:space:]]*($(COMPAT_DROP))([[:space:]<>=!~;[]|$$)' '$(REQUIREMENTS)' > '$(COMPAT_VENV)/requirements-compat.txt'
+	echo '$(COMPAT_CORE)' >> '$(COMPAT_VENV)/requirements-compat.txt'
+	'$(COMPAT_VENV)/bin/python' -m pip install --quiet -r '$(COMPAT_VENV)/requirements-compat.txt'
+	'$(COMPAT_VENV)/bin/ansible' --version | head -n 1
+	@touch '$@'
+
+compat: build $(COMPAT_STAMP)
+	ANSIBLE_COLLECTIONS_PATH='$(COLLECTIONS_DIR)' PATH="$(abspath $(COMPAT_VENV))/bin:$$PATH" \
+		'$(COMPAT_VENV)/bin/python' scripts/run_pytest.py tests/integration $(PYTEST_ARGS)
+
+# ---------------------------------------------------------------------------
+
+clean:
+	rm -rf '$(BUILD_DIR)' tests/output .pytest_cache .hypothesis .ansible
+	find . -path ./.git -prune -o -path './$(VENV)' -prune -o -path './$(COMPAT_VENV)' -prune \
+		-o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf '$(VENV)' '$(COMPAT_VENV)'
