@@ -10,7 +10,7 @@ name: isc_access_token
 short_description: Get a SailPoint Identity Security Cloud bearer token
 version_added: 0.1.0
 author:
-  - sailpoint_isc.oauth contributors
+  - sailpoint_isc.oauth maintainers (@sailpoint-isc-oauth)
 description:
   - Returns an OAuth 2.0 access token for an ISC tenant, to put in the C(Authorization) header of any
     ISC API call, for example with M(ansible.builtin.uri).
@@ -130,10 +130,11 @@ class LookupModule(LookupBase):
         if terms:
             raise AnsibleLookupError('isc_access_token takes no terms; pass options as keyword arguments, '
                                      'for example tenant=..., client_id=...')
-        self.set_options(var_options=templated_var_options(self, variables), direct=kwargs)
+        var_options = templated_var_options(self, variables)
+        self.set_options(var_options=var_options, direct=kwargs)
         client = None
         try:
-            client = IscClient.from_options(PluginOptionAdapter(self))
+            client = IscClient.from_options(PluginOptionAdapter(self, kwargs, var_options))
             token = client.token()
             for warning in client.warnings:
                 self._display.warning(warning)

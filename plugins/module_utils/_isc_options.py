@@ -73,7 +73,7 @@ def connection_argument_spec():
         code=dict(type='str', no_log=True),
         redirect_uri=dict(type='str'),
         code_verifier=dict(type='str', no_log=True),
-        token_url=dict(type='str'),
+        token_url=dict(type='str', no_log=False),
         validate_certs=dict(type='bool', default=True, fallback=(env_fallback, ['ISC_VALIDATE_CERTS'])),
         ca_path=dict(type='path', fallback=(env_fallback, ['ISC_CA_PATH'])),
         timeout=dict(type='int', default=DEFAULT_TIMEOUT),

@@ -11,7 +11,7 @@ module: isc_token_info
 short_description: Inspect a SailPoint Identity Security Cloud access token
 version_added: 0.1.0
 author:
-  - sailpoint_isc.oauth contributors
+  - sailpoint_isc.oauth maintainers (@sailpoint-isc-oauth)
 description:
   - Decodes an ISC access token (a JWT) and reports its claims, expiry, scopes, authorities and identity context.
   - Inspects the token given as O(access_token), or else obtains one with the connection options and inspects that,
@@ -189,8 +189,8 @@ def inspect(ctx):
         verify_signature(access_token, key=params['key'], jwks=jwks)
         result['signature_verified'] = True
     if params['fail_on_expired'] and result['expired']:
-        raise IscError('The access token expired at %s (%d seconds ago)' % (result['expires_at'],
-                                                                              -result['expires_in']))
+        raise IscError('The access token expired at %s (%d seconds ago)'
+                       % (result['expires_at'], -result['expires_in']))
     if params['include_tenant_info']:
         result['tenant_info'] = ctx.client.get_public('/oauth/info')
     if params['return_token']:

@@ -15,17 +15,27 @@ from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_options i
 
 
 class PluginOptionAdapter(OptionAdapter):
-    """Reads the options of an Ansible plugin; knows which values only came from the environment."""
+    """Reads the options of an Ansible plugin; knows which values only came from the environment.
 
-    def __init__(self, plugin):
+    ``direct`` and ``variables`` are what the plugin's set_options() received: ansible-core before 2.17
+    does not remember the origin of direct options, so it is worked out from them.
+    """
+
+    def __init__(self, plugin, direct=None, variables=None):
         self._plugin = plugin
+        self._direct = direct or {}
+        self._variables = variables
 
     def get(self, name):
         return self._plugin.get_option(name)
 
     def is_explicit(self, name):
-        value, origin = self._plugin.get_option_and_origin(name)
-        return value is not None and not str(origin).startswith(('env', 'default'))
+        if self.get(name) is None:
+            return False
+        if self._direct.get(name) is not None:
+            return True
+        _value, origin = self._plugin.get_option_and_origin(name, hostvars=self._variables)
+        return not str(origin).startswith(('env', 'default'))
 
 
 def templated_var_options(plugin, variables):

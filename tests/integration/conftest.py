@@ -167,7 +167,8 @@ def ansible(collections_path, tmp_path):
         if forks:
             cmd += ['-f', str(forks)]
         cmd += list(args)
-        completed = subprocess.run(cmd, cwd=str(work), env=run_env, capture_output=True, text=True, timeout=600)
+        completed = subprocess.run(cmd, cwd=str(work), env=run_env, capture_output=True, text=True, timeout=600,
+                                   check=False)
         return PlaybookRun(completed, results_file)
 
     run.cache_dir = cache_dir
