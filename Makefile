@@ -21,6 +21,9 @@ BUILD_DIR := build
 COLLECTIONS_DIR := $(CURDIR)/$(BUILD_DIR)/collections
 INSTALLED_COLLECTION := $(COLLECTIONS_DIR)/ansible_collections/sailpoint_isc/oauth
 
+# ansible-lint syntax-checks playbooks that use this collection: it finds this work tree through a link here.
+LINT_COLLECTIONS := $(CURDIR)/$(BUILD_DIR)/lint-collections
+
 # ansible-test needs the collection at .../ansible_collections/<namespace>/<name>.
 SANITY_DIR := $(BUILD_DIR)/sanity/ansible_collections/sailpoint_isc/oauth
 SANITY_PYTHON ?= 3.11
@@ -115,7 +118,9 @@ lint: venv
 	echo '+ antsibull-docs lint-collection-docs --plugin-docs .'; \
 	$(VENV_PATH) antsibull-docs lint-collection-docs --plugin-docs . || rc=1; \
 	echo '+ ansible-lint (profile and excludes: .ansible-lint)'; \
-	$(VENV_PATH) ansible-lint $(ANSIBLE_LINT_ARGS) || rc=1; \
+	mkdir -p '$(LINT_COLLECTIONS)/ansible_collections/sailpoint_isc'; \
+	ln -sfn '$(CURDIR)' '$(LINT_COLLECTIONS)/ansible_collections/sailpoint_isc/oauth'; \
+	$(VENV_PATH) ANSIBLE_COLLECTIONS_PATH='$(LINT_COLLECTIONS)' ansible-lint $(ANSIBLE_LINT_ARGS) || rc=1; \
 	if [ $$rc -ne 0 ]; then echo 'lint: FAILED (see above)' >&2; fi; \
 	exit $$rc
 
