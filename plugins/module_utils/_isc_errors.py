@@ -34,8 +34,10 @@ class IscError(Exception):
     """An ISC API call failed, or could not be made."""
 
     def __init__(self, message, status=None, method=None, url=None, detail_code=None, tracking_id=None,
-                 request_id=None, messages=None, body=None):
+                 request_id=None, messages=None, body=None, result=None):
         super(IscError, self).__init__(message)
+        # Values the failed task must still return (e.g. the secret of a token that exists despite the failure).
+        self.result = dict(result or {})
         self.message = message
         self.status = status
         self.method = method

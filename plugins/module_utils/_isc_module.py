@@ -28,7 +28,7 @@ def run_module(spec):
     except IscError as exc:
         for warning in ctx.warnings:
             module.warn(warning)
-        module.fail_json(msg=str(exc), error=exc.to_dict())
+        module.fail_json(msg=str(exc), error=exc.to_dict(), **exc.result)
     for warning in result.pop('warnings', []):
         module.warn(warning)
     module.exit_json(**result)

@@ -105,7 +105,7 @@ class IscActionBase(ActionBase):
         except IscDependencyError as exc:
             result = dict(failed=True, msg='%s. (On the controller, for %s.)' % (exc, self.module_fqcn))
         except IscError as exc:
-            result = dict(failed=True, msg=str(exc), error=exc.to_dict())
+            result = dict(exc.result, failed=True, msg=str(exc), error=exc.to_dict())
             if ctx.warnings:
                 result['warnings'] = ctx.warnings
         deprecations = [dict(msg=d['msg'], version=d.get('version'), date=d.get('date'),
