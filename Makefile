@@ -31,6 +31,8 @@ SANITY_ARGS ?=
 
 # Extra arguments, e.g. `make unit PYTEST_ARGS='-k token -x'`.
 PYTEST_ARGS ?=
+# Integration tests mostly wait on ansible-playbook processes: two workers, one test file each at a time.
+INTEGRATION_ARGS ?= -n 2 --dist loadfile
 ANSIBLE_LINT_ARGS ?=
 
 # Compatibility run of the integration suite under the oldest supported ansible-core.
@@ -97,7 +99,7 @@ unit: venv
 integration: venv $(if $(SKIP_BUILD),,build)
 	@test -f '$(INSTALLED_COLLECTION)/MANIFEST.json' || { echo "ERROR: no installed collection; run 'make build'" >&2; exit 1; }
 	ANSIBLE_COLLECTIONS_PATH='$(COLLECTIONS_DIR)' $(VENV_PATH) \
-		'$(BIN)/python' scripts/run_pytest.py tests/integration $(PYTEST_ARGS)
+		'$(BIN)/python' scripts/run_pytest.py tests/integration $(INTEGRATION_ARGS) $(PYTEST_ARGS)
 
 sanity: venv
 	@for f in tests/sanity/ignore-*.txt; do \

@@ -33,6 +33,7 @@ def main():
                    ANSIBLE_COLLECTIONS_PATH=collections,
                    ANSIBLE_NOCOLOR=os.environ.get('ANSIBLE_NOCOLOR', '1'),
                    ISC_TOKEN_CACHE_DIR=str(Path(scratch) / 'token-cache'),
+                   ISC_DEMO_SECRETS_DIR=str(Path(scratch) / 'secrets'),
                    PATH=str(bindir) + os.pathsep + os.environ.get('PATH', ''))
         command = [str(bindir / 'ansible-playbook'), '-i', str(HERE / 'inventory.yml'), str(HERE / 'demo.yml'),
                    '-e', json.dumps({'demo_urls': emulator.base_urls})]
