@@ -311,3 +311,30 @@ def test_no_secret_or_token_in_output_at_vvvv(acme, ansible):
     assert scan_for_leaks(texts, secrets_seen) == [], "\n=====\n".join(leak_context(texts, "wrong-secret-987", 800))
     assert 'eyJ' not in run.output  # no JWT at all in the output
     assert 'eyJ' not in ''.join(files_text(ansible.cache_dir))
+
+
+def test_modules_and_lookups_share_one_token_and_the_cache_is_private(acme, ansible):
+    import os
+    import stat
+    tasks = ''.join('''
+        - name: info %d
+          sailpoint_isc.oauth.isc_token_info:
+        - name: lookup %d
+          ansible.builtin.assert:
+            that: lookup('sailpoint_isc.oauth.isc_access_token') is string
+          no_log: true
+''' % (n, n) for n in range(10))
+    ansible('''
+    - hosts: localhost
+      gather_facts: false
+      tasks:
+''' + tasks, env=env_for(acme)).assert_ok()
+    assert len(acme.token_requests()) == 1
+    directory = ansible.cache_dir
+    assert stat.S_IMODE(os.stat(directory).st_mode) == 0o700
+    entries = [p for p in directory.iterdir() if p.is_file()]
+    assert entries
+    for entry in entries:
+        assert stat.S_IMODE(os.stat(entry).st_mode) == 0o600
+        content = entry.read_text()
+        assert ADMIN['client_secret'] not in content and 'eyJ' not in content
