@@ -79,3 +79,7 @@ OAUTH_CLIENT = ResourceType(
     recreate_warning='The OAuth client is being replaced: it gets a new id and a new secret, and credentials of '
                      'the old client stop working.',
 )
+
+
+# The options of isc_oauth_client that describe one client; also the item spec of compare_with in the _info module.
+OAUTH_CLIENT_EXTRA_OPTIONS = dict(recreate=dict(type='bool', default=False))

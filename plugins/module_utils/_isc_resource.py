@@ -69,8 +69,7 @@ class Field(object):
             spec = dict(type=self.kind)
         if self.choices:
             spec['choices'] = list(self.choices)
-        if self.no_log:
-            spec['no_log'] = True
+        spec['no_log'] = self.no_log  # explicit, so names like *_token_* are not taken for secrets
         return spec
 
     def normalize(self, value):
@@ -245,6 +244,8 @@ class ResourceEngine(object):
         return objects
 
     def get(self, object_id):
+        if self._listed is not None:
+            return next((o for o in self._listed if o.get('id') == object_id), None)
         if self.resource.can_get_by_id:
             try:
                 return self.client.get(self.item(object_id))
@@ -290,6 +291,56 @@ class ResourceEngine(object):
         if decorate:
             views = [decorate(self, v) for v in views]
         return views
+
+    def plan(self, items, item_spec):
+        """What a resource module would do for each of items (dicts of its options), from one list call.
+
+        Lets a role call the resource module only for the objects that differ, instead of once per object.
+        Returns, per item: name, id, action (create, update, replace, delete, unchanged, absent, or check when
+        only the module can tell, e.g. several objects share the name) and the options that differ.
+        """
+        from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+        validator = ArgumentSpecValidator(item_spec)
+        listed = self.list_all()
+        plan = []
+        for index, item in enumerate(items):
+            checked = validator.validate(dict(item))
+            label = item.get('name') or item.get('id') or '#%d' % index
+            if checked.error_messages:
+                raise IscOptionError('compare_with item %s: %s' % (label, '; '.join(checked.error_messages)))
+            sub = ResourceEngine(self.ctx, self.resource)
+            sub.params = checked.validated_parameters
+            sub.api_version = self.api_version
+            sub._listed = listed
+            entry = dict(name=sub.params.get('name'), id=sub.params.get('id'), changes=[])
+            try:
+                if self.resource.validate:
+                    self.resource.validate(sub)
+                current = sub.find()
+            except IscOptionError:
+                raise
+            except IscError:
+                plan.append(dict(entry, action='check'))
+                continue
+            if current is not None:
+                entry['id'] = current.get('id')
+            if sub.params.get('state') == 'absent':
+                entry['action'] = 'delete' if current is not None else 'absent'
+            elif current is None:
+                entry['action'] = 'create'
+            else:
+                changed = sub.changes(current)
+                entry['changes'] = sorted(self.resource.field_for_api(api).option for api in changed)
+                frozen = [api for api in changed if api not in sub.patchable()]
+                if self.resource.replace_on_request and sub.params.get(self.resource.replace_option):
+                    entry['action'] = 'replace'
+                elif not changed:
+                    entry['action'] = 'unchanged'
+                else:
+                    entry['action'] = 'replace' if frozen else 'update'
+            plan.append(entry)
+        return plan
 
     # -- comparing ----------------------------------------------------------------------------
 

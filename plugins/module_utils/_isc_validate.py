@@ -33,8 +33,8 @@ def check_name(value, option='name'):
     if not value.strip():
         raise IscOptionError('%s must not be empty' % option)
     if len(value) > MAX_NAME_LENGTH:
-        raise IscOptionError('%s is %d characters long; at most %d are allowed' % (option, len(value),
-                                                                                    MAX_NAME_LENGTH))
+        raise IscOptionError('%s is %d characters long; at most %d are allowed'
+                             % (option, len(value), MAX_NAME_LENGTH))
     if _CONTROL.search(value):
         raise IscOptionError('%s must not contain control characters such as newlines or tabs' % option)
 

@@ -216,7 +216,10 @@ client_secret:
 '''
 
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_module import run_module
-from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_oauth_client import OAUTH_CLIENT
+from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_oauth_client import (
+    OAUTH_CLIENT,
+    OAUTH_CLIENT_EXTRA_OPTIONS,
+)
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_resource import (
     ResourceEngine,
     resource_argument_spec,
@@ -229,7 +232,7 @@ def ensure(ctx):
 
 
 SPEC = IscModuleSpec(
-    argument_spec=resource_argument_spec(OAUTH_CLIENT, dict(recreate=dict(type='bool', default=False))),
+    argument_spec=resource_argument_spec(OAUTH_CLIENT, OAUTH_CLIENT_EXTRA_OPTIONS),
     run=ensure,
 )
 

@@ -36,6 +36,16 @@ options:
       - An ISC filter expression passed to the list call, for example V(lastUsed le 2026-01-01T00:00:00Z) or
         V(lastUsed isnull). ISC supports C(le) and C(isnull) on C(lastUsed).
     type: str
+  compare_with:
+    description:
+      - Client definitions, each a dictionary of M(sailpoint_isc.oauth.isc_oauth_client) options (C(name) or C(id),
+        C(state), the client fields, C(recreate)).
+      - Each is compared with the tenant's clients exactly as M(sailpoint_isc.oauth.isc_oauth_client) would compare
+        it, from the one list call this module makes, and RV(comparison) says what that module would do. A role or
+        playbook can then call M(sailpoint_isc.oauth.isc_oauth_client) only for the clients that differ.
+      - O(id), O(name) and O(filters) do not apply to the comparison.
+    type: list
+    elements: dict
 '''
 
 EXAMPLES = r'''
@@ -66,6 +76,31 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+comparison:
+  description: What M(sailpoint_isc.oauth.isc_oauth_client) would do for each item of O(compare_with), in order.
+  returned: when O(compare_with) is given
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The name of the definition.
+      type: str
+    id:
+      description: ID of the existing client, if there is one.
+      type: str
+    action:
+      description:
+        - V(create), V(update), V(replace) (a field ISC cannot patch, with C(recreate)), V(delete),
+          V(unchanged), V(absent) (to be absent and already is), or V(check) when only the module can decide
+          (for example several clients share the name).
+      type: str
+    changes:
+      description: The options whose value differs.
+      type: list
+      elements: str
+  sample:
+    - {name: ci-pipeline, id: 2c9180835d2e5168015d32f890ca1581, action: update, changes: [description]}
+    - {name: portal, id: null, action: create, changes: []}
 oauth_clients:
   description: The clients found, as ISC returns them, without secrets.
   returned: always
@@ -80,19 +115,33 @@ oauth_clients:
 '''
 
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_module import run_module
-from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_oauth_client import OAUTH_CLIENT
+from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_oauth_client import (
+    OAUTH_CLIENT,
+    OAUTH_CLIENT_EXTRA_OPTIONS,
+)
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_resource import (
     ResourceEngine,
     info_argument_spec,
+    public_view,
+    resource_argument_spec,
 )
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_task import IscModuleSpec
 
 
 def report(ctx):
-    return dict(oauth_clients=ResourceEngine(ctx, OAUTH_CLIENT).info())
+    engine = ResourceEngine(ctx, OAUTH_CLIENT)
+    if ctx.params['compare_with'] is None:
+        return dict(oauth_clients=engine.info())
+    item_spec = resource_argument_spec(OAUTH_CLIENT, OAUTH_CLIENT_EXTRA_OPTIONS)
+    comparison = engine.plan(ctx.params['compare_with'], item_spec)
+    return dict(comparison=comparison, oauth_clients=[public_view(OAUTH_CLIENT, c) for c in engine.list_all()])
 
 
-SPEC = IscModuleSpec(argument_spec=info_argument_spec(), run=report, mutually_exclusive=[('id', 'name')])
+SPEC = IscModuleSpec(
+    argument_spec=info_argument_spec(dict(compare_with=dict(type='list', elements='dict'))),
+    run=report,
+    mutually_exclusive=[('id', 'name'), ('compare_with', 'id'), ('compare_with', 'name'), ('compare_with', 'filters')],
+)
 
 
 def main():

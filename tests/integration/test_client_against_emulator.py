@@ -45,8 +45,9 @@ def test_expired_token_on_server_triggers_one_reauthentication(acme, client_for,
 def test_paging_through_more_than_one_page(acme, client_for):
     api = client_for()
     for n in range(253):
-        api.post('/oauth-clients/v1', dict(name='c%03d' % n, description='d', accessTokenValiditySeconds=750,
-                                          grantTypes=['CLIENT_CREDENTIALS'], accessType='OFFLINE', enabled=True))
+        body = dict(name='c%03d' % n, description='d', accessTokenValiditySeconds=750,
+                    grantTypes=['CLIENT_CREDENTIALS'], accessType='OFFLINE', enabled=True)
+        api.post('/oauth-clients/v1', body)
     acme.clear_requests()
     clients = api.paginate('/oauth-clients/v1')
     assert len(clients) == 253 and len({c['id'] for c in clients}) == 253
