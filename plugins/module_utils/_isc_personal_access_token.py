@@ -286,13 +286,16 @@ PERSONAL_ACCESS_TOKEN = ResourceType(
 
 
 def decorate(engine, token, now=None):
-    """Computed fields of the _info module: never_expires, expires_in_days, days_since_last_used."""
+    """Computed fields of the _info module: never_expires, expires_in_days, days_since_last_used, age_days."""
     now = now or now_utc()
     expiry = token.get('expirationDate')
     token = dict(token)
     token['never_expires'] = expiry is None
     token['expires_in_days'] = None
     token['days_since_last_used'] = None
+    token['age_days'] = None
+    if token.get('created'):
+        token['age_days'] = (now - parse_datetime(token['created'], 'created')).days
     if expiry:
         token['expires_in_days'] = (parse_datetime(expiry, 'expirationDate') - now).days
     if token.get('lastUsed'):

@@ -14,8 +14,9 @@ author:
   - sailpoint_isc.oauth maintainers (@sailpoint-isc-oauth)
 description:
   - Lists the caller's personal access tokens, an owner's (admins), or every token of the tenant (admins).
-  - Adds to each token RV(personal_access_tokens[].never_expires), RV(personal_access_tokens[].expires_in_days) and
-    RV(personal_access_tokens[].days_since_last_used), for audits of never-expiring and stale tokens.
+  - Adds to each token RV(personal_access_tokens[].never_expires), RV(personal_access_tokens[].expires_in_days),
+    RV(personal_access_tokens[].days_since_last_used) and RV(personal_access_tokens[].age_days), for audits of
+    never-expiring and stale tokens and for rotation schedules.
   - Secrets are never returned.
 extends_documentation_fragment:
   - sailpoint_isc.oauth.connection
@@ -87,6 +88,9 @@ personal_access_tokens:
     days_since_last_used:
       description: Whole days since the token was last used; null if it never was.
       type: int
+    age_days:
+      description: Whole days since the token was created.
+      type: int
   sample:
     - id: ef38f94347e94562b5bb8424a56397d8
       name: reporting-job
@@ -96,6 +100,7 @@ personal_access_tokens:
       never_expires: true
       expires_in_days: null
       days_since_last_used: 114
+      age_days: 200
 '''
 
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_module import run_module

@@ -134,12 +134,17 @@ def ansible(collections_path, tmp_path):
         if '\n' in playbook:
             path = work / 'playbook.yml'
             path.write_text(textwrap.dedent(playbook))
+        elif playbook.startswith('playbooks/'):
+            path = ROOT / playbook
         else:
             path = PLAYBOOKS / playbook
-        inventory_path = work / 'inventory.ini'
-        inventory_path.write_text(inventory or
-                                  'localhost ansible_connection=local '
-                                  'ansible_python_interpreter="{{ ansible_playbook_python }}"\n')
+        if isinstance(inventory, Path):
+            inventory_path = inventory
+        else:
+            inventory_path = work / 'inventory.ini'
+            inventory_path.write_text(inventory or
+                                      'localhost ansible_connection=local '
+                                      'ansible_python_interpreter="{{ ansible_playbook_python }}"\n')
         results_file = work / 'results.jsonl'
         run_env = {k: v for k, v in os.environ.items()
                    if not k.startswith(('SAIL_', 'ISC_', 'ANSIBLE_'))}
@@ -218,3 +223,33 @@ def leak_context(texts, secret, width=300):
         if at >= 0:
             spots.append(text[max(0, at - width):at + width])
     return spots
+
+
+ENVIRONMENTS = {'dev': 'isc_dev', 'test': 'isc_test', 'prod': 'isc_prod'}
+
+
+@pytest.fixture
+def environments(emulator):
+    """The dev, test and prod tenants, reset, as the example inventory's environments."""
+    for tenant in ENVIRONMENTS:
+        emulator.reset(tenant)
+    return dict((host, Tenant(emulator, tenant)) for tenant, host in ENVIRONMENTS.items())
+
+
+@pytest.fixture
+def example_inventory(environments, tmp_path):
+    """A copy of playbooks/inventory pointed at the emulator; credentials in each host's vault.yml."""
+    import re
+
+    def make(credentials=True):
+        target = tmp_path / ('inventory-%d' % len(list(tmp_path.glob('inventory-*'))))
+        shutil.copytree(ROOT / 'playbooks' / 'inventory', target)
+        for host, tenant in environments.items():
+            main = target / 'host_vars' / host / 'main.yml'
+            main.write_text(re.sub(r'(?m)^isc_base_url: .*$', 'isc_base_url: %s' % tenant.base_url, main.read_text()))
+            if credentials:
+                (target / 'host_vars' / host / 'vault.yml').write_text(
+                    'isc_client_id: %s\nisc_client_secret: %s\n' % (ADMIN['client_id'], ADMIN['client_secret']))
+        return target
+
+    return make
