@@ -122,6 +122,7 @@ lint: venv
 	echo '+ ansible-lint (profile and excludes: .ansible-lint)'; \
 	mkdir -p '$(LINT_COLLECTIONS)/ansible_collections/sailpoint_isc'; \
 	ln -sfn '$(CURDIR)' '$(LINT_COLLECTIONS)/ansible_collections/sailpoint_isc/oauth'; \
+	'$(BIN)/python' scripts/fetch_lint_collections.py '$(LINT_COLLECTIONS)/ansible_collections' '$(BUILD_DIR)/download' || rc=1; \
 	$(VENV_PATH) ANSIBLE_COLLECTIONS_PATH='$(LINT_COLLECTIONS)' ansible-lint $(ANSIBLE_LINT_ARGS) || rc=1; \
 	if [ $$rc -ne 0 ]; then echo 'lint: FAILED (see above)' >&2; fi; \
 	exit $$rc
