@@ -33,23 +33,20 @@ import hashlib
 import hmac
 import json
 import os
-import stat
-import tempfile
 import time
 
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_errors import IscError
+from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_files import (
+    default_state_dir,
+    ensure_private_dir,
+    file_lock,
+    write_atomically,
+)
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_http import error_from_response
-
-try:
-    import fcntl
-    HAS_FCNTL = True
-except ImportError:  # pragma: no cover - Windows controllers are not supported by Ansible
-    HAS_FCNTL = False
 
 RENEW_MARGIN_SECONDS = 60
 RENEW_MARGIN_FRACTION = 0.1
 CACHE_FORMAT = 1
-_CACHE_APP_DIR = 'sailpoint_isc.oauth'
 
 # Tokens already read or obtained by this process (the lookup may run many times in one worker).
 _MEMORY = {}
@@ -124,12 +121,6 @@ class Token(object):
         return '<Token expires_at=%s>' % (self.expires_at,)
 
 
-def default_cache_dir(environ=None):
-    environ = os.environ if environ is None else environ
-    base = environ.get('XDG_CACHE_HOME') or os.path.join(os.path.expanduser('~'), '.cache')
-    return os.path.join(base, _CACHE_APP_DIR, 'tokens')
-
-
 def _b64(data):
     return base64.b64encode(data).decode('ascii')
 
@@ -151,7 +142,7 @@ class TokenCache(object):
     """Encrypted, locked, atomically written token entries in a private directory."""
 
     def __init__(self, directory=None, lock_timeout=60.0):
-        self.directory = directory or default_cache_dir()
+        self.directory = directory or default_state_dir()
         self.lock_timeout = lock_timeout
         self.warnings = []
 
@@ -166,12 +157,7 @@ class TokenCache(object):
 
     def _ensure_dir(self):
         try:
-            os.makedirs(self.directory, mode=0o700, exist_ok=True)
-            info = os.stat(self.directory)
-            if info.st_uid != os.getuid():
-                raise OSError('owned by another user')
-            if stat.S_IMODE(info.st_mode) & 0o077:
-                os.chmod(self.directory, 0o700)
+            ensure_private_dir(self.directory)
             return True
         except OSError as exc:
             self.warnings.append('The token cache directory %s cannot be used (%s); tokens are not cached.'
@@ -211,15 +197,10 @@ class TokenCache(object):
         cipher = bytes(a ^ b for a, b in zip(plain, _keystream(enc, nonce, len(plain))))
         entry = {'v': CACHE_FORMAT, 'n': _b64(nonce), 'c': _b64(cipher),
                  't': _b64(hmac.new(mac, nonce + cipher, hashlib.sha256).digest())}
-        fd, tmp = tempfile.mkstemp(prefix='.tmp-', dir=self.directory)  # mkstemp creates the file 0600
         try:
-            with os.fdopen(fd, 'w') as handle:
-                json.dump(entry, handle)
-            os.replace(tmp, self._path(key))
+            write_atomically(self._path(key), json.dumps(entry))
         except OSError as exc:
             self.warnings.append('Could not write the token cache entry (%s).' % exc)
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
 
     def remove(self, key):
         with contextlib.suppress(OSError):
@@ -228,26 +209,13 @@ class TokenCache(object):
     @contextlib.contextmanager
     def lock(self, key):
         """Hold the entry's lock; on timeout or without a usable directory, go on unlocked."""
-        if not HAS_FCNTL or not self._ensure_dir():
+        if not self._ensure_dir():
             yield
             return
-        fd = os.open(self._path(key, '.lock'), os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            deadline = time.monotonic() + self.lock_timeout
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        self.warnings.append('Timed out waiting for the token cache lock; requesting a token anyway.')
-                        break
-                    time.sleep(0.02)
+        with file_lock(self._path(key, '.lock'), self.lock_timeout) as locked:
+            if not locked:
+                self.warnings.append('Timed out waiting for the token cache lock; requesting a token anyway.')
             yield
-        finally:
-            with contextlib.suppress(OSError):
-                fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
 
 
 class TokenProvider(object):

@@ -20,12 +20,19 @@ Retry policy, and why:
   :class:`IscOutcomeUnknownError` is raised and the caller looks the object up
   instead of creating a silent duplicate.
 * A connection that could not even be opened is retried for every method.
+
+Pacing: ISC allows 100 requests per 10 seconds per client id (and API version). Every request first takes a slot
+from a :class:`RequestPacer` shared by all the processes of the run, so the collection alone never exceeds the
+limit, however many forks and tasks it runs. ``ISC_RATE_LIMIT=N/SECONDS`` changes the budget, ``0`` turns pacing
+off.
 """
 
 from __future__ import annotations
 
 import email.utils
+import hashlib
 import json
+import os
 import random
 import time
 
@@ -33,6 +40,12 @@ from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_errors im
     IscDependencyError,
     IscError,
     IscOutcomeUnknownError,
+)
+from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_files import (
+    default_state_dir,
+    ensure_private_dir,
+    file_lock,
+    write_atomically,
 )
 
 COLLECTION_VERSION = '0.1.0'
@@ -43,6 +56,7 @@ RETRY_AFTER_CAP = 60.0
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 20.0
 PAGE_SIZE = 250
+ISC_RATE_LIMIT = (100, 10.0)
 
 _REASONS = {400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict',
             415: 'Unsupported Media Type', 429: 'Too Many Requests', 500: 'Internal Server Error',
@@ -142,14 +156,77 @@ def error_from_response(response, method, url, secrets=(), what='ISC API call'):
     return error
 
 
+def rate_limit_from_env(environ=None):
+    """(requests, seconds) from ISC_RATE_LIMIT ("100/10"), ISC's documented limit when unset, None for "0"."""
+    value = (os.environ if environ is None else environ).get('ISC_RATE_LIMIT', '').strip()
+    if not value:
+        return ISC_RATE_LIMIT
+    if value == '0':
+        return None
+    try:
+        count, seconds = value.split('/')
+        return int(count), float(seconds)
+    except ValueError:
+        raise IscError('ISC_RATE_LIMIT must look like 100/10 (requests per seconds) or 0, not %r' % value)
+
+
+class RequestPacer(object):
+    """A sliding-window budget of requests per client id, shared through a locked file by every process."""
+
+    def __init__(self, directory, key, limit, window, clock=time.time, sleep=time.sleep):
+        # directory None: this process only (token_cache=false promises to leave no files behind).
+        self.path = directory and os.path.join(directory, 'pace-%s' % hashlib.sha256(key.encode('utf-8')).hexdigest()[:32])
+        self.directory = directory
+        self.limit = limit
+        self.window = window
+        self._clock = clock
+        self._sleep = sleep
+        self._local = []  # used when the directory cannot be
+
+    def _take(self, stamps, now):
+        """Record a request at now if the window has room; else return the seconds to wait."""
+        stamps[:] = [t for t in stamps if now - t < self.window]
+        if len(stamps) < self.limit:
+            stamps.append(now)
+            return 0.0
+        return stamps[0] + self.window - now
+
+    def wait(self):
+        while True:
+            try:
+                if not self.directory:
+                    raise OSError('no shared directory')
+                ensure_private_dir(self.directory)
+                with file_lock(self.path + '.lock', 30.0):
+                    try:
+                        with open(self.path) as handle:
+                            stamps = json.load(handle)
+                    except (OSError, ValueError):
+                        stamps = []
+                    delay = self._take(stamps, self._clock())
+                    if not delay:
+                        write_atomically(self.path, json.dumps(stamps))
+            except OSError:
+                delay = self._take(self._local, self._clock())
+            if not delay:
+                return
+            self._sleep(min(delay, self.window) + 0.01)
+
+
 class Transport(object):
     """Sends requests for one connection, with the retry policy described in the module docstring."""
 
-    def __init__(self, settings, sleep=time.sleep, jitter=random.uniform):
+    def __init__(self, settings, sleep=time.sleep, jitter=random.uniform, pacer=None):
         self.settings = settings
         self._session = None
         self._sleep = sleep
         self._jitter = jitter
+        self.pacer = pacer
+        limit = rate_limit_from_env() if pacer is None else None
+        if limit:
+            who = settings.client_id or hashlib.sha256((settings.access_token or '').encode('utf-8')).hexdigest()
+            self.pacer = RequestPacer((settings.token_cache_dir or default_state_dir()) if settings.token_cache else None,
+                                      '%s|%s' % (settings.base_url, who), limit[0], limit[1])
 
     @property
     def session(self):
@@ -186,6 +263,8 @@ class Transport(object):
             body = json.dumps(json_body)
         for attempt in range(attempts):
             last = attempt == attempts - 1
+            if self.pacer:
+                self.pacer.wait()
             try:
                 response = session.request(
                     method, url, params=params, data=body if body is not None else data,

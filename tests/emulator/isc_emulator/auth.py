@@ -280,6 +280,7 @@ def _issue_tokens(ctx: "TenantContext", credential: Credential, identity: Option
         # token's jti. The "ati" claim is also what stops it from being used as a bearer token.
         refresh_claims = dict(claims, ati=jti, jti=str(uuid.uuid4()), exp=issued_at + credential.refresh_token_validity)
         body["refresh_token"] = ctx.issuer.encode(refresh_claims)
+    state.issued_secrets.extend(v for v in (body["access_token"], body.get("refresh_token")) if v)
     # ISC updates lastUsed at most once a day; the emulator does it on every grant so tests see it.
     credential.attributes["lastUsed"] = state.now_iso()
     return json_response(200, body, NO_STORE)

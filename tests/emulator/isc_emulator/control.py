@@ -104,6 +104,15 @@ def _state(ctx: "TenantContext", request: Request) -> Response:
         )
 
 
+def _issued_secrets(ctx: "TenantContext", request: Request) -> Response:
+    """Every client secret, PAT secret, access and refresh token handed out since start-up, seeded PAT secrets
+    included: what a leak scan of the collection's output must never find."""
+    settings = ctx.state.settings
+    with ctx.state.lock:
+        seeded = [settings.admin_client_secret, settings.user_client_secret]
+        return json_response(200, seeded + list(ctx.state.issued_secrets))
+
+
 def _jwks(ctx: "TenantContext", request: Request) -> Response:
     return json_response(200, ctx.issuer.jwks())
 
@@ -126,6 +135,7 @@ ENDPOINTS: dict[str, tuple[tuple[str, ...], Callable[["TenantContext", Request],
     "reset": (("POST",), _reset),
     "clock": (("GET", "POST"), _clock),
     "state": (("GET",), _state),
+    "issued-secrets": (("GET",), _issued_secrets),
     "jwks": (("GET",), _jwks),
     "signing-key": (("GET",), _signing_key),
     "violations": (("GET", "DELETE"), _violations),

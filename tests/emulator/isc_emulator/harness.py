@@ -219,6 +219,10 @@ class Emulator:
     def clear_violations(self, tenant: Optional[str] = None) -> None:
         self._control("DELETE", tenant, "violations")
 
+    def issued_secrets(self, tenant: Optional[str] = None) -> list[str]:
+        """Every secret and token this tenant handed out since start-up (for leak scans)."""
+        return self._control("GET", tenant, "issued-secrets")
+
     def state(self, tenant: Optional[str] = None) -> dict:
         return self._control("GET", tenant, "state")
 

@@ -165,6 +165,7 @@ def create_client(call: Call) -> Response:
         attributes={"id": str(uuid.uuid4()), **fields, "created": now, "modified": now, "lastUsed": None, "metadata": None},
     )
     state.oauth_clients[client.id] = client  # duplicate names are allowed, as in ISC
+    state.issued_secrets.append(client.secret)
     return json_response(200, client_representation(client, secret=client.secret))
 
 
@@ -210,6 +211,7 @@ def pat_representation(ctx: "TenantContext", pat: PersonalAccessToken, api_versi
 def _pat_created_representation(ctx: "TenantContext", pat: PersonalAccessToken, api_version: str) -> dict:
     """CreatePersonalAccessTokenResponse: the only time the secret is shown."""
     a = pat.attributes
+    ctx.state.issued_secrets.append(pat.secret)
     body = {
         "id": a["id"],
         "secret": pat.secret,

@@ -157,6 +157,8 @@ class TenantState:
     request_log: list[dict] = field(default_factory=list)
     violations: list[dict] = field(default_factory=list)
     rate_limiter: Optional[SlidingWindowRateLimiter] = None
+    # Every secret and token handed out since start-up (kept across resets): leak scans look for each of them.
+    issued_secrets: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.rate_limiter = SlidingWindowRateLimiter(self.settings.rate_limit, self.settings.rate_window)

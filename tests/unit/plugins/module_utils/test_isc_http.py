@@ -32,7 +32,7 @@ def make_transport(script, **options):
     opts.update(options)
     settings = resolve_connection(DictOptionAdapter(opts), {})
     sleeps = []
-    transport = Transport(settings, sleep=sleeps.append, jitter=lambda low, high: high)
+    transport = Transport(settings, sleep=sleeps.append, jitter=lambda low, high: high, pacer=False)
     transport.session = FakeSession(script)
     return transport, sleeps
 
@@ -171,3 +171,49 @@ def test_parse_retry_after():
 
 def test_redact_longest_first():
     assert redact('a secret and secretive', ['secret', 'secretive']) == 'a ******** and ********'
+
+
+class FakeTime(object):
+    def __init__(self):
+        self.now = 1000.0
+        self.slept = []
+
+    def clock(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def test_pacer_budget_is_shared_by_processes(tmp_path):
+    from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_http import RequestPacer
+    fake = FakeTime()
+    first = RequestPacer(str(tmp_path), 'https://acme|cid', 3, 10.0, clock=fake.clock, sleep=fake.sleep)
+    second = RequestPacer(str(tmp_path), 'https://acme|cid', 3, 10.0, clock=fake.clock, sleep=fake.sleep)
+    other = RequestPacer(str(tmp_path), 'https://acme|other-client', 3, 10.0, clock=fake.clock, sleep=fake.sleep)
+    for pacer in (first, second, first):
+        pacer.wait()
+    other.wait()  # another client id has its own budget
+    assert fake.slept == []
+    second.wait()  # the fourth request of cid within 10 s waits for the window to move
+    assert len(fake.slept) == 1 and 9.9 < fake.slept[0] < 10.1
+
+
+def test_pacer_without_directory_is_per_process():
+    from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_http import RequestPacer
+    fake = FakeTime()
+    pacer = RequestPacer(None, 'k', 2, 5.0, clock=fake.clock, sleep=fake.sleep)
+    pacer.wait()
+    pacer.wait()
+    pacer.wait()
+    assert len(fake.slept) == 1
+
+
+def test_rate_limit_from_env():
+    from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_http import rate_limit_from_env
+    assert rate_limit_from_env({}) == (100, 10.0)
+    assert rate_limit_from_env({'ISC_RATE_LIMIT': '20/5'}) == (20, 5.0)
+    assert rate_limit_from_env({'ISC_RATE_LIMIT': '0'}) is None
+    with pytest.raises(IscError, match='ISC_RATE_LIMIT'):
+        rate_limit_from_env({'ISC_RATE_LIMIT': 'fast'})
