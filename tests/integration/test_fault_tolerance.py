@@ -1,0 +1,185 @@
+"""Provisioning under injected faults: the declared state is reached, nothing is duplicated, no secret is lost.
+
+30 API clients in 3 tenants (10 per environment, run in parallel) while the emulator answers
+(a) 30 % of requests 429 with Retry-After 1, (b) 10 % 503, (c) 5 % connection resets,
+(d) every create applied but its answer dropped. Each case is then run again: nothing changes.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import ADMIN, Tenant
+from isc_emulator.harness import Emulator
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+PROVISION = 'playbooks/provision_api_clients.yml'
+ROTATE = 'playbooks/rotate_personal_access_tokens.yml'
+NAMES = ['app-f%02d' % n for n in range(10)]
+ANY_ISC_PATH = r'^/(oauth|oauth-clients|personal-access-tokens)'
+
+
+def definitions(recreate=False):
+    return [dict(name=name, description='fault test %s' % name, grant_types=['CLIENT_CREDENTIALS'],
+                 access_type='OFFLINE', access_token_validity_seconds=600 + n, enabled=True, recreate=recreate)
+            for n, name in enumerate(NAMES)]
+
+
+def run_provisioning(ansible, inventory, secrets_dir, recreate=False):
+    return ansible(PROVISION, inventory=inventory, forks=3, extra_vars=dict(
+        api_clients_definitions=definitions(recreate), api_clients_overrides={}, api_clients_purge=True,
+        api_clients_purge_prefix='app-', api_clients_secrets_dir=str(secrets_dir), isc_max_retries=10))
+
+
+def assert_declared_state(environments, secrets_dir, *runs):
+    for host, tenant in environments.items():
+        listed = tenant.emulator.state(tenant.name)['oauthClients']
+        names = [c['name'] for c in listed]
+        assert sorted(names) == NAMES, (host, sorted(names))  # exactly the declared ones: no twins, none missing
+        by_name = dict((c['name'], c) for c in listed)
+        for n, name in enumerate(NAMES):
+            assert by_name[name]['accessTokenValiditySeconds'] == 600 + n
+            secret_file = secrets_dir / host / (name + '.json')
+            if secret_file.exists():
+                assert json.loads(secret_file.read_text())['client_id'] == by_name[name]['id']
+            else:
+                # No secret in hand: only acceptable when a run failed and named this client.
+                assert any(run.rc != 0 and name in run.output for run in runs), (host, name)
+
+
+FAULTS = {
+    'a-429-30pct': [dict(path_regex=ANY_ISC_PATH, action='status', status=429, retry_after=1, rate=0.3)],
+    'b-503-10pct': [dict(path_regex=ANY_ISC_PATH, action='status', status=503, rate=0.1)],
+    'c-reset-5pct': [dict(path_regex=ANY_ISC_PATH, action='reset', rate=0.05)],
+}
+
+
+@pytest.mark.parametrize('case', sorted(FAULTS))
+def test_provisioning_reaches_declared_state_under_faults(environments, example_inventory, ansible, tmp_path,
+                                                          emulator, case):
+    for seed, tenant in enumerate(environments.values()):
+        emulator.set_faults(tenant.name, FAULTS[case], seed=seed + 7)
+    inventory = example_inventory()
+    secrets_dir = tmp_path / 'secrets'
+    first = run_provisioning(ansible, inventory, secrets_dir)
+    assert first.rc == 0, first.output[-4000:]
+    assert_declared_state(environments, secrets_dir, first)
+    faulted = sum(1 for t in environments.values() for r in t.requests() if r.get('fault'))
+    assert faulted > 0, 'the faults must actually have been injected'
+    for tenant in environments.values():
+        tenant.clear_requests()
+    second = run_provisioning(ansible, inventory, secrets_dir)
+    assert second.rc == 0, second.output[-4000:]
+    assert all(r['result'].get('changed') is not True for r in second.results)
+    for tenant in environments.values():
+        assert tenant.writes() == [] or all(w.get('fault') for w in tenant.writes())
+    assert_declared_state(environments, secrets_dir, first, second)
+
+
+def test_every_create_answer_lost_fails_naming_the_clients_then_settles(environments, example_inventory, ansible,
+                                                                        tmp_path, emulator):
+    for tenant in environments.values():
+        emulator.set_faults(tenant.name, [dict(method='POST', path='/oauth-clients/v1', action='drop_after_apply',
+                                               count=len(NAMES))])
+    inventory = example_inventory()
+    secrets_dir = tmp_path / 'secrets'
+    first = run_provisioning(ansible, inventory, secrets_dir)
+    assert first.rc != 0
+    assert 'need attention' in first.output and 'recreate=true' in first.output
+    assert_declared_state(environments, secrets_dir, first)
+    second = run_provisioning(ansible, inventory, secrets_dir)
+    assert second.rc == 0 and all(r['result'].get('changed') is not True for r in second.results)
+    assert_declared_state(environments, secrets_dir, first, second)
+
+
+def test_lost_create_answers_with_recreate_deliver_every_secret(environments, example_inventory, ansible, tmp_path,
+                                                                emulator):
+    # Every other create answer is lost: the orphan is replaced, so that a secret is in hand for every client.
+    for tenant in environments.values():
+        emulator.set_faults(tenant.name, [dict(method='POST', path='/oauth-clients/v1', action='drop_after_apply',
+                                               rate=0.5)], seed=3)
+    inventory = example_inventory()
+    secrets_dir = tmp_path / 'secrets'
+    first = run_provisioning(ansible, inventory, secrets_dir, recreate=True)
+    assert_declared_state(environments, secrets_dir, first)
+    if first.rc != 0:  # a replacement's answer lost as well: the client is named, and the next run settles it
+        assert 'need attention' in first.output
+    for tenant in environments.values():
+        emulator.clear_faults(tenant.name)
+    second = run_provisioning(ansible, inventory, secrets_dir, recreate=True)
+    assert second.rc == 0
+    assert_declared_state(environments, secrets_dir, first, second)
+
+
+def test_pat_rotation_under_429_and_503_leaves_one_token_per_name(environments, example_inventory, ansible, tmp_path,
+                                                                  emulator):
+    for tenant in environments.values():
+        tenant.emulator.set_clock_offset(tenant.name, -40 * 86400)
+        for name in ('job-a', 'job-b'):
+            tenant.api('POST', '/personal-access-tokens/v1', json=dict(name=name, userAwareTokenNeverExpires=True))
+        tenant.emulator.set_clock_offset(tenant.name, 0)
+        emulator.set_faults(tenant.name, [dict(path_regex=ANY_ISC_PATH, action='status', status=429, retry_after=1,
+                                               rate=0.2), dict(path_regex=ANY_ISC_PATH, action='status', status=503,
+                                                               rate=0.1)], seed=5)
+    extra = dict(personal_access_tokens_rotate=['job-a', 'job-b'], personal_access_tokens_max_age_days=30,
+                 personal_access_tokens_secrets_dir=str(tmp_path / 'secrets'), isc_max_retries=10)
+    inventory = example_inventory()
+    first = ansible(ROTATE, inventory=inventory, forks=3, extra_vars=extra)
+    assert first.rc == 0, first.output[-4000:]
+    for host, tenant in environments.items():
+        tokens = [t for t in tenant.emulator.state(tenant.name)['personalAccessTokens']
+                  if t['owner']['name'] == 'admin']
+        names = sorted(t['name'] for t in tokens)
+        assert names == ['job-a', 'job-b', 'seed-admin'], (host, names)
+        for name in ('job-a', 'job-b'):
+            record = json.loads((tmp_path / 'secrets' / host / (name + '.json')).read_text())
+            assert record['client_id'] == [t['id'] for t in tokens if t['name'] == name][0]
+    second = ansible(ROTATE, inventory=inventory, forks=3, extra_vars=extra)
+    assert second.rc == 0 and all(r['result'].get('changed') is not True for r in second.results)
+
+
+@pytest.fixture(scope='module')
+def strict_emulator():
+    """A tenant whose admin token lives 20 s and whose rate limit is 30 requests per 5 s."""
+    with Emulator(tenants=['solo'], pat_token_validity=20, rate_limit=30, rate_window=5) as emu:
+        yield emu
+
+
+def test_token_expiring_mid_run_is_renewed_without_a_failed_task(strict_emulator, ansible):
+    tenant = Tenant(strict_emulator, 'solo')
+    strict_emulator.reset('solo')
+    tasks = ''.join('''
+        - name: list %d
+          sailpoint_isc.oauth.isc_oauth_client_info:
+        - name: wait %d
+          ansible.builtin.pause: {seconds: 4}
+''' % (n, n) for n in range(7))
+    run = ansible('''
+    - hosts: localhost
+      gather_facts: false
+      tasks:
+''' + tasks, env=dict(SAIL_BASE_URL=tenant.base_url, SAIL_CLIENT_ID=ADMIN['client_id'],
+                      SAIL_CLIENT_SECRET=ADMIN['client_secret']), leak_scan=False).assert_ok()
+    assert not [r for r in run.results if r['status'] == 'failed']
+    assert len(tenant.token_requests()) >= 2, 'a 20 s token over a 28 s run must have been renewed'
+    assert all(r['status'] == 200 for r in tenant.requests())  # renewed before expiry: not even one 401
+
+
+def test_collection_alone_never_exceeds_the_rate_limit(strict_emulator, ansible, tmp_path):
+    tenant = Tenant(strict_emulator, 'solo')
+    strict_emulator.reset('solo')
+    inventory = tmp_path / 'inventory.ini'
+    inventory.write_text('isc_solo ansible_connection=local ansible_python_interpreter="{{ ansible_playbook_python }}"'
+                         ' isc_base_url=%s\n[isc_tenants]\nisc_solo\n' % tenant.base_url)
+    run = ansible(PROVISION, inventory=inventory, env=dict(
+        ISC_RATE_LIMIT='30/5', SAIL_CLIENT_ID=ADMIN['client_id'], SAIL_CLIENT_SECRET=ADMIN['client_secret']),
+        extra_vars=dict(api_clients_definitions=definitions() + [
+            dict(d, name=d['name'].replace('f', 'g')) for d in definitions()],
+            api_clients_secrets_dir=str(tmp_path / 's')), leak_scan=False).assert_ok()
+    log = tenant.requests()
+    assert len(log) > 40, 'enough requests to hit a 30 per 5 s limit without pacing'
+    assert [r for r in log if r['status'] == 429] == []
+    assert run.rc == 0
