@@ -35,15 +35,16 @@ PYTEST_ARGS ?=
 INTEGRATION_ARGS ?= -n 2 --dist loadfile
 ANSIBLE_LINT_ARGS ?=
 
-# Compatibility run of the integration suite under the oldest supported ansible-core.
-COMPAT_VENV ?= .venv-2.16
-COMPAT_CORE ?= ansible-core>=2.16,<2.17
-COMPAT_STAMP := $(COMPAT_VENV)/.requirements.stamp
-# Tools of the main venv that the compat venv does not need (they pin ansible-core 2.19 features).
-COMPAT_DROP := ansible-core|ansible-lint|antsibull-docs|antsibull-changelog
+# Compatibility matrix: the integration suite under the oldest supported ansible-core and the newest release.
+COMPAT_MATRIX ?= oldest newest
+COMPAT_PYTHON_oldest ?= $(PYTHON)
+COMPAT_CORE_oldest ?= ansible-core>=2.16,<2.17
+COMPAT_PYTHON_newest ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) \
+	$(shell command -v python3.13 2>/dev/null) $(shell command -v python3.12 2>/dev/null))
+COMPAT_CORE_newest ?= ansible-core==2.21.5
 
 # Gates of `make test`, cheapest first; integration reuses the collection built by the `build` gate.
-TEST_GATES ?= lint unit build integration sanity
+TEST_GATES ?= lint unit build integration compat sanity
 
 .PHONY: help venv build unit integration sanity lint test demo demo-check compat clean distclean
 
@@ -57,7 +58,7 @@ help:
 	@echo '  lint         antsibull-changelog lint, antsibull-docs lint-collection-docs, ansible-lint (production)'
 	@echo '  test         venv + $(TEST_GATES) (what CI runs), with the duration of each gate'
 	@echo '  demo         build, then playbooks/demo/run_demo.py'
-	@echo '  compat       integration suite under $(COMPAT_CORE) in $(COMPAT_VENV)'
+	@echo '  compat       integration suite under the oldest and newest ansible-core (compat-oldest, compat-newest)'
 	@echo '  clean        remove build output and caches (distclean: also the virtualenvs)'
 
 # ---------------------------------------------------------------------------
@@ -153,26 +154,20 @@ demo: demo-check build
 # ---------------------------------------------------------------------------
 # Second venv: same runtime/test pins, but ansible-core 2.16 and no lint/doc tools.
 
-$(COMPAT_STAMP): $(REQUIREMENTS)
-	rm -rf '$(COMPAT_VENV)'
-	$(PYTHON) -m venv '$(COMPAT_VENV)'
-	'$(COMPAT_VENV)/bin/python' -m pip install --quiet --upgrade pip
-	grep -v -E '^[[:space:]]*($(COMPAT_DROP))([[:space:]<>=!~;[]|$$)' '$(REQUIREMENTS)' > '$(COMPAT_VENV)/requirements-compat.txt'
-	echo '$(COMPAT_CORE)' >> '$(COMPAT_VENV)/requirements-compat.txt'
-	'$(COMPAT_VENV)/bin/python' -m pip install --quiet -r '$(COMPAT_VENV)/requirements-compat.txt'
-	'$(COMPAT_VENV)/bin/ansible' --version | head -n 1
-	@touch '$@'
+compat: build $(addprefix compat-,$(COMPAT_MATRIX))
 
-compat: build $(COMPAT_STAMP)
-	ANSIBLE_COLLECTIONS_PATH='$(COLLECTIONS_DIR)' PATH="$(abspath $(COMPAT_VENV))/bin:$$PATH" \
-		'$(COMPAT_VENV)/bin/python' scripts/run_pytest.py tests/integration $(PYTEST_ARGS)
+compat-%: venv
+	'$(BIN)/python' scripts/compat_venv.py '.venv-compat-$*' '$(COMPAT_PYTHON_$*)' '$(COMPAT_CORE_$*)' '$(REQUIREMENTS)'
+	@test -f '$(INSTALLED_COLLECTION)/MANIFEST.json' || { echo "ERROR: no installed collection; run 'make build'" >&2; exit 1; }
+	ANSIBLE_COLLECTIONS_PATH='$(COLLECTIONS_DIR)' PATH="$(abspath .venv-compat-$*)/bin:$$PATH" \
+		'.venv-compat-$*/bin/python' scripts/run_pytest.py tests/integration $(INTEGRATION_ARGS) $(PYTEST_ARGS)
 
 # ---------------------------------------------------------------------------
 
 clean:
 	rm -rf '$(BUILD_DIR)' tests/output .pytest_cache .hypothesis .ansible
-	find . -path ./.git -prune -o -path './$(VENV)' -prune -o -path './$(COMPAT_VENV)' -prune \
+	find . -path ./.git -prune -o -path './$(VENV)' -prune -o -path './.venv-compat-*' -prune \
 		-o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf '$(VENV)' '$(COMPAT_VENV)'
+	rm -rf '$(VENV)' .venv-compat-*

@@ -1,0 +1,122 @@
+"""Where the time of one module call goes, and what the controller-side execution saves.
+
+Part 1, whole tasks (each scenario one ansible-playbook run of N tasks against the emulator):
+  debug           N ansible.builtin.debug tasks: Ansible's own per-task cost, the floor
+  info_controller N sailpoint_isc.oauth.isc_oauth_client_info tasks, run in-process by the action plugin
+  info_module     the same tasks forced onto the ordinary module path (AnsiballZ, one process per task)
+
+Part 2, inside one call, measured in a fresh Python process like a task's worker (median of R repeats):
+  import          importing the action plugin and the shared ISC client
+  validate        checking the task's arguments against the module's argument spec
+  token           getting the token from the on-disk cache (no request)
+  http            one authenticated list request to the emulator (connection set-up included)
+
+Usage: python benchmarks/module_call_profile.py [--tasks N] [--repeat R]   (`make bench` runs it)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / 'tests' / 'emulator'))
+
+from isc_emulator.harness import Emulator  # noqa: E402
+
+BIN = Path(sys.executable).parent
+
+INNER = r'''
+import json, os, sys, time
+marks = {}
+t0 = time.perf_counter()
+from ansible_collections.sailpoint_isc.oauth.plugins.action import isc_oauth_client_info as action
+from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_options import DictOptionAdapter
+from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_client import IscClient
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+marks['import'] = time.perf_counter() - t0
+args = dict(base_url=os.environ['SAIL_BASE_URL'], client_id='admin-client-id', client_secret='admin-client-secret')
+t0 = time.perf_counter()
+checked = ArgumentSpecValidator(action.SPEC.argument_spec, **action.SPEC.validation_rules).validate(args)
+marks['validate'] = time.perf_counter() - t0
+client = IscClient.from_options(DictOptionAdapter(checked.validated_parameters))
+t0 = time.perf_counter()
+client.token()
+marks['token'] = time.perf_counter() - t0
+t0 = time.perf_counter()
+client.paginate('/oauth-clients/v1')
+marks['http'] = time.perf_counter() - t0
+print(json.dumps(marks))
+'''
+
+
+def playbook(kind, tasks):
+    if kind == 'debug':
+        body = ''.join('    - name: t%d\n      ansible.builtin.debug: {msg: x}\n' % n for n in range(tasks))
+    else:
+        body = ''.join('    - name: t%d\n      sailpoint_isc.oauth.isc_oauth_client_info:\n' % n for n in range(tasks))
+    return '- hosts: all\n  gather_facts: false\n  tasks:\n' + body
+
+
+def whole_tasks(emulator, work, tasks, env):
+    figures = {}
+    for kind, connection in (('debug', 'local'), ('info_controller', 'local'), ('info_module', 'local_as_remote')):
+        book = work / ('%s.yml' % kind)
+        book.write_text(playbook(kind, tasks))
+        inventory = work / ('%s.ini' % kind)
+        inventory.write_text('h ansible_connection=%s ansible_python_interpreter=%s\n' % (connection, sys.executable))
+        started = time.perf_counter()
+        done = subprocess.run([str(BIN / 'ansible-playbook'), '-i', str(inventory), str(book)], env=env,
+                              capture_output=True, text=True, check=False)
+        if done.returncode:
+            sys.exit(done.stdout[-3000:] + done.stderr[-3000:])
+        figures[kind] = time.perf_counter() - started
+    return figures
+
+
+def inside_one_call(env, repeat):
+    samples = []
+    for _n in range(repeat):
+        done = subprocess.run([sys.executable, '-c', INNER], env=env, capture_output=True, text=True, check=True)
+        samples.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    return dict((k, statistics.median(s[k] for s in samples)) for k in samples[0])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--tasks', type=int, default=50)
+    parser.add_argument('--repeat', type=int, default=7)
+    args = parser.parse_args()
+    collections = os.environ.get('ANSIBLE_COLLECTIONS_PATH', str(ROOT / 'build' / 'collections'))
+    with tempfile.TemporaryDirectory(prefix='isc-profile-') as scratch, Emulator(tenants=['bench']) as emulator:
+        work = Path(scratch)
+        env = dict(os.environ, SAIL_BASE_URL=emulator.base_urls['bench'], SAIL_CLIENT_ID='admin-client-id',
+                   SAIL_CLIENT_SECRET='admin-client-secret', ISC_TOKEN_CACHE_DIR=str(work / 'cache'),
+                   ANSIBLE_CONNECTION_PLUGINS=str(ROOT / 'tests' / 'integration' / 'connection_plugins'),
+                   PYTHONPATH=collections, PATH=str(BIN) + os.pathsep + os.environ.get('PATH', ''))
+        tasks = whole_tasks(emulator, work, args.tasks, env)
+        inner = inside_one_call(env, args.repeat)
+    per = dict((k, v / args.tasks) for k, v in tasks.items())
+    print('Part 1: %d tasks per run' % args.tasks)
+    print('  %-16s %8s %14s %22s' % ('scenario', 'seconds', 'per task (ms)', 'beyond debug (ms/task)'))
+    for kind in ('debug', 'info_controller', 'info_module'):
+        print('  %-16s %8.2f %14.0f %22.0f' % (kind, tasks[kind], per[kind] * 1000,
+                                               (per[kind] - per['debug']) * 1000))
+    print('  the controller-side path saves %.0f ms per task (%.1fx less time beyond the floor)' % (
+        (per['info_module'] - per['info_controller']) * 1000,
+        (per['info_module'] - per['debug']) / max(per['info_controller'] - per['debug'], 1e-6)))
+    print('Part 2: inside one call, fresh process, median of %d' % args.repeat)
+    for key in ('import', 'validate', 'token', 'http'):
+        print('  %-9s %7.1f ms' % (key, inner[key] * 1000))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
