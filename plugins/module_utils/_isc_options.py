@@ -155,6 +155,8 @@ class ConnectionSettings(object):
 def normalize_base_url(value, option='base_url'):
     """Check that value is an http(s) API root and return it without a trailing slash."""
     text = (value or '').strip()
+    if re.search(r'[\s\x00-\x1f\x7f]', text):
+        raise IscOptionError('%s %r is not a valid URL: it contains spaces or control characters' % (option, text))
     try:
         parts = urlsplit(text)
         parts.port  # raises ValueError on a malformed port

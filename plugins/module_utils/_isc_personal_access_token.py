@@ -285,6 +285,13 @@ PERSONAL_ACCESS_TOKEN = ResourceType(
 )
 
 
+# Options of isc_personal_access_token beyond the token's fields.
+PERSONAL_ACCESS_TOKEN_EXTRA_OPTIONS = dict(
+    owner_id=dict(type='str', default='me'),
+    regenerate=dict(type='bool', default=False),
+)
+
+
 def decorate(engine, token, now=None):
     """Computed fields of the _info module: never_expires, expires_in_days, days_since_last_used, age_days."""
     now = now or now_utc()

@@ -37,6 +37,7 @@ from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_errors im
     IscOptionError,
     IscOutcomeUnknownError,
 )
+from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_task import IscModuleSpec
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_validate import format_datetime, parse_datetime
 
 PLACEHOLDER_ID = '<assigned by ISC on creation>'
@@ -185,6 +186,12 @@ def resource_argument_spec(resource, extra=None):
         spec[field.option] = field.argument_spec()
     spec.update(extra or {})
     return spec
+
+
+def resource_module_spec(resource, extra_options=None):
+    """The IscModuleSpec of a resource module: its options, and ensure() as its work."""
+    return IscModuleSpec(argument_spec=resource_argument_spec(resource, extra_options),
+                         run=lambda ctx: ResourceEngine(ctx, resource).ensure())
 
 
 def info_argument_spec(extra=None):

@@ -86,7 +86,9 @@ def parse_datetime(value, option):
         text = text[:-1] + '+00:00'
     try:
         parsed = datetime.datetime.fromisoformat(text)
-    except ValueError:
+        if parsed.tzinfo is not None:
+            parsed.astimezone(datetime.timezone.utc)  # a date near year 1 or 9999 can leave the calendar here
+    except (ValueError, OverflowError):
         raise IscOptionError('%s %r is not an ISO 8601 date-time (for example 2027-06-30T00:00:00Z) '
                              'or date (2027-06-30)' % (option, value))
     if parsed.tzinfo is None:

@@ -220,21 +220,9 @@ from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_oauth_cli
     OAUTH_CLIENT,
     OAUTH_CLIENT_EXTRA_OPTIONS,
 )
-from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_resource import (
-    ResourceEngine,
-    resource_argument_spec,
-)
-from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_task import IscModuleSpec
+from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_resource import resource_module_spec
 
-
-def ensure(ctx):
-    return ResourceEngine(ctx, OAUTH_CLIENT).ensure()
-
-
-SPEC = IscModuleSpec(
-    argument_spec=resource_argument_spec(OAUTH_CLIENT, OAUTH_CLIENT_EXTRA_OPTIONS),
-    run=ensure,
-)
+SPEC = resource_module_spec(OAUTH_CLIENT, OAUTH_CLIENT_EXTRA_OPTIONS)
 
 
 def main():

@@ -168,25 +168,11 @@ client_secret:
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_module import run_module
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_personal_access_token import (
     PERSONAL_ACCESS_TOKEN,
+    PERSONAL_ACCESS_TOKEN_EXTRA_OPTIONS,
 )
-from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_resource import (
-    ResourceEngine,
-    resource_argument_spec,
-)
-from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_task import IscModuleSpec
+from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_resource import resource_module_spec
 
-
-def ensure(ctx):
-    return ResourceEngine(ctx, PERSONAL_ACCESS_TOKEN).ensure()
-
-
-SPEC = IscModuleSpec(
-    argument_spec=resource_argument_spec(PERSONAL_ACCESS_TOKEN, dict(
-        owner_id=dict(type='str', default='me'),
-        regenerate=dict(type='bool', default=False),
-    )),
-    run=ensure,
-)
+SPEC = resource_module_spec(PERSONAL_ACCESS_TOKEN, PERSONAL_ACCESS_TOKEN_EXTRA_OPTIONS)
 
 
 def main():

@@ -46,7 +46,9 @@ def test_pat_token_has_user_context(acme, ansible, inventory):
     assert info['expired'] is False and info['expires_in'] > 0 and info['expires_at'].endswith('Z')
     assert info['scopes'] and info['header']['alg']
     assert 'access_token' not in info and info['signature_verified'] is False
-    assert info['invocation']['module_args']['client_secret'] in (None, 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER')
+    # ansible-core 2.21 no longer returns invocation from modules; where it is returned, the secret is masked.
+    assert info.get('invocation', {}).get('module_args', {}).get('client_secret') in (
+        None, 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER')
 
 
 @PATHS

@@ -42,6 +42,8 @@ def test_explicit_token_url_wins():
     (dict(base_url='https://', **CREDS), {}, 'must start with https://'),
     (dict(base_url='https://acme.example:notaport', **CREDS), {}, 'not a valid URL'),
     (dict(base_url='https://acme.example/?x=1', **CREDS), {}, 'query string'),
+    (dict(base_url='https://acme example.com', **CREDS), {}, 'spaces or control characters'),
+    (dict(base_url='https://acme.example\n/x', **CREDS), {}, 'spaces or control characters'),
     (dict(base_url='https://user:pw@acme.example', **CREDS), {}, 'user information'),
     (dict(tenant='acme.api.identitynow.com', **CREDS), {}, 'not a valid tenant name'),
     (dict(tenant='bad tenant', **CREDS), {}, 'not a valid tenant name'),
@@ -118,3 +120,10 @@ def test_validate_certs_false_and_ca_path(tmp_path):
     assert resolve(tenant='acme', validate_certs=False, **CREDS).verify is False
     assert resolve(tenant='acme', ca_path=str(ca), **CREDS).verify == str(ca)
     assert resolve(tenant='acme', **CREDS).verify is True
+
+
+@pytest.mark.parametrize('value', ['9999-12-31T23:59:59-05:00', '0001-01-01T00:00:00+05:00', '2027-13-01', 'soon'])
+def test_out_of_calendar_dates_are_clear_errors(value):
+    from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_validate import parse_datetime
+    with pytest.raises(IscOptionError, match='is not an ISO 8601 date-time'):
+        parse_datetime(value, 'expiration_date')
