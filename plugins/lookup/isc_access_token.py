@@ -130,6 +130,11 @@ class LookupModule(LookupBase):
         if terms:
             raise AnsibleLookupError('isc_access_token takes no terms; pass options as keyword arguments, '
                                      'for example tenant=..., client_id=...')
+        known = set(self._options_definitions())
+        unknown = sorted(set(kwargs) - known)
+        if unknown:
+            raise AnsibleLookupError('isc_access_token got unknown option(s) %s; it accepts: %s'
+                                     % (', '.join(unknown), ', '.join(sorted(known))))
         var_options = templated_var_options(self, variables)
         self.set_options(var_options=var_options, direct=kwargs)
         client = None
@@ -146,6 +151,10 @@ class LookupModule(LookupBase):
         finally:
             if client is not None:
                 client.close()
+
+    def _options_definitions(self):
+        from ansible import constants as C
+        return C.config.get_configuration_definitions(self.plugin_type, self._load_name)
 
     @staticmethod
     def _full(token):

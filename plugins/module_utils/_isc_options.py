@@ -155,27 +155,31 @@ class ConnectionSettings(object):
 def normalize_base_url(value, option='base_url'):
     """Check that value is an http(s) API root and return it without a trailing slash."""
     text = (value or '').strip()
+    shown = re.sub(r'//[^/@]*@', '//***@', text)  # never echo a password given in the URL
     if re.search(r'[\s\x00-\x1f\x7f]', text):
-        raise IscOptionError('%s %r is not a valid URL: it contains spaces or control characters' % (option, text))
+        raise IscOptionError('%s %r is not a valid URL: it contains spaces or control characters' % (option, shown))
     try:
         parts = urlsplit(text)
+        if parts.username or parts.password:
+            raise IscOptionError('%s must not contain user information; pass credentials with '
+                                 'client_id/client_secret' % option)
         parts.port  # raises ValueError on a malformed port
     except ValueError as exc:
-        raise IscOptionError('%s %r is not a valid URL: %s' % (option, text, exc))
+        raise IscOptionError('%s %r is not a valid URL: %s' % (option, shown, str(exc).replace(text, shown)))
+    if parts.hostname and not re.fullmatch(r'[A-Za-z0-9.-]+|[0-9A-Fa-f:.]+', parts.hostname):
+        raise IscOptionError('%s %r is not a valid URL: the host name has characters a host name cannot have'
+                             % (option, shown))
     if parts.scheme not in ('https', 'http') or not parts.hostname:
         raise IscOptionError(
             '%s %r is not a valid URL: it must start with https:// (or http://) and name a host, '
-            'for example https://acme.api.identitynow.com' % (option, text))
+            'for example https://acme.api.identitynow.com' % (option, shown))
     if parts.query or parts.fragment:
-        raise IscOptionError('%s %r must not contain a query string or fragment' % (option, text))
-    if parts.username or parts.password:
-        raise IscOptionError('%s must not contain user information; pass credentials with client_id/client_secret'
-                             % option)
+        raise IscOptionError('%s %r must not contain a query string or fragment' % (option, shown))
     return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip('/'), '', ''))
 
 
 def tenant_base_url(tenant):
-    if not _TENANT_RE.match(tenant or ''):
+    if not _TENANT_RE.fullmatch(tenant or ''):
         raise IscOptionError(
             'tenant %r is not a valid tenant name: use the name only (for example "acme" for '
             'https://acme.api.identitynow.com), or set base_url for a vanity or non-standard URL' % (tenant,))

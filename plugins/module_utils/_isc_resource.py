@@ -25,6 +25,7 @@ it to :class:`ResourceEngine`; everything else happens here, once:
 from __future__ import annotations
 
 import copy
+import re
 
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_api import (
     API_VERSIONS,
@@ -205,6 +206,13 @@ def info_argument_spec(extra=None):
     return spec
 
 
+def check_id(object_id, label):
+    """An ISC id is opaque, but never empty, a path segment of its own, or text with spaces in it."""
+    text = str(object_id)
+    if text.strip() in ('', '.', '..') or re.search(r'[\s/\\\x00-\x1f\x7f]', text):
+        raise IscOptionError('id %r is not a valid %s id (ids are letters, digits and dashes)' % (text, label))
+
+
 def public_view(resource, obj):
     """The object as returned to the user: secrets removed."""
     if obj is None:
@@ -251,6 +259,7 @@ class ResourceEngine(object):
         return objects
 
     def get(self, object_id):
+        check_id(object_id, self.resource.label)
         if self._listed is not None:
             return next((o for o in self._listed if o.get('id') == object_id), None)
         if self.resource.can_get_by_id:
