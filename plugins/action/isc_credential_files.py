@@ -1,0 +1,15 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) sailpoint_isc.oauth contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Runs isc_credential_files on the controller; the documentation and spec live in plugins/modules/isc_credential_files.py."""
+
+from __future__ import annotations
+
+from ansible_collections.sailpoint_isc.oauth.plugins.modules.isc_credential_files import SPEC
+from ansible_collections.sailpoint_isc.oauth.plugins.plugin_utils._isc_action import IscActionBase
+
+
+class ActionModule(IscActionBase):
+    spec = SPEC

@@ -1,0 +1,63 @@
+"""isc_credential_files: the default secret sink, on both execution paths."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+CONTROLLER = 'localhost ansible_connection=local ansible_python_interpreter="{{ ansible_playbook_python }}"\n'
+MODULE_PATH = ('remote ansible_connection=local_as_remote '
+               'ansible_python_interpreter="{{ ansible_playbook_python }}"\n')
+SECRET = 'f' * 64
+
+
+def play(directory, credentials, extra=''):
+    return '''
+    - hosts: all
+      gather_facts: false
+      tasks:
+        - name: write
+          sailpoint_isc.oauth.isc_credential_files:
+            directory: "%s"
+            credentials: %s
+          register: out
+          %s
+    ''' % (directory, json.dumps(credentials), extra)
+
+
+CREDENTIALS = [dict(name='app-ci', environment='isc_prod', client_id='c1', client_secret=SECRET,
+                    base_url='https://acme.example', token_url='https://acme.example/oauth/token'),
+               dict(name='../escape', environment='..', client_id='c2', client_secret=SECRET, kind='api_client')]
+
+
+@pytest.mark.parametrize('inventory', [CONTROLLER, MODULE_PATH], ids=['controller', 'module'])
+def test_files_are_private_confined_and_complete(ansible, tmp_path, inventory):
+    directory = tmp_path / 'secrets'
+    run = ansible(play(directory, CREDENTIALS), inventory=inventory).assert_ok()
+    written = run.task('write')['result']['written']
+    assert written == [str(directory / 'isc_prod' / 'app-ci.json'), str(directory / '_.' / '_._escape.json')]
+    for path in written:
+        assert os.path.realpath(path).startswith(str(directory) + os.sep)
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+        assert stat.S_IMODE(os.stat(os.path.dirname(path)).st_mode) == 0o700
+    record = json.loads((directory / 'isc_prod' / 'app-ci.json').read_text())
+    assert record == dict(CREDENTIALS[0], kind='api_client')
+    assert SECRET not in run.output
+    assert stat.S_IMODE(os.stat(directory).st_mode) == 0o700
+
+
+def test_check_mode_writes_nothing(ansible, tmp_path):
+    directory = tmp_path / 'secrets'
+    run = ansible(play(directory, CREDENTIALS[:1]), check=True).assert_ok()
+    assert run.task('write')['result']['written'] == [str(directory / 'isc_prod' / 'app-ci.json')]
+    assert not directory.exists()
+
+
+def test_missing_secret_is_a_clear_error(ansible, tmp_path):
+    run = ansible(play(tmp_path / 's', [dict(name='x', environment='e', client_id='c')]))
+    assert run.rc != 0 and 'client_secret' in run.task('write')['result']['msg']
