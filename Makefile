@@ -46,7 +46,7 @@ COMPAT_CORE_newest ?= ansible-core==2.21.5
 # Gates of `make test`, cheapest first; integration reuses the collection built by the `build` gate.
 TEST_GATES ?= lint unit build integration compat sanity
 
-.PHONY: help venv build unit integration sanity lint test demo demo-check compat clean distclean
+.PHONY: help venv build unit integration sanity lint test demo demo-check compat bench clean distclean
 
 help:
 	@echo 'Targets:'
@@ -59,6 +59,7 @@ help:
 	@echo '  test         venv + $(TEST_GATES) (what CI runs), with the duration of each gate'
 	@echo '  demo         build, then playbooks/demo/run_demo.py'
 	@echo '  compat       integration suite under the oldest and newest ansible-core (compat-oldest, compat-newest)'
+	@echo '  bench        benchmarks/: tokens for 50 tasks, reconciling 100 clients x 3 tenants, one module call'
 	@echo '  clean        remove build output and caches (distclean: also the virtualenvs)'
 
 # ---------------------------------------------------------------------------
@@ -161,6 +162,13 @@ compat-%: venv
 	@test -f '$(INSTALLED_COLLECTION)/MANIFEST.json' || { echo "ERROR: no installed collection; run 'make build'" >&2; exit 1; }
 	ANSIBLE_COLLECTIONS_PATH='$(COLLECTIONS_DIR)' PATH="$(abspath .venv-compat-$*)/bin:$$PATH" \
 		'.venv-compat-$*/bin/python' scripts/run_pytest.py tests/integration $(INTEGRATION_ARGS) $(PYTEST_ARGS)
+
+# Figures for the README; not part of `make test` (timed figures do not belong in tests).
+BENCH_ARGS ?=
+bench: build
+	ANSIBLE_COLLECTIONS_PATH='$(COLLECTIONS_DIR)' $(VENV_PATH) '$(BIN)/python' benchmarks/token_benchmark.py --repeat 3
+	ANSIBLE_COLLECTIONS_PATH='$(COLLECTIONS_DIR)' $(VENV_PATH) '$(BIN)/python' benchmarks/reconcile_benchmark.py $(BENCH_ARGS)
+	ANSIBLE_COLLECTIONS_PATH='$(COLLECTIONS_DIR)' $(VENV_PATH) '$(BIN)/python' benchmarks/module_call_profile.py
 
 # ---------------------------------------------------------------------------
 

@@ -435,6 +435,7 @@ class ResourceEngine(object):
         return body
 
     def _create(self, replacing=None):
+        """Create the object; when replacing, the old one is deleted only once every check has passed."""
         missing = self._missing_required()
         if missing:
             raise IscOptionError('Creating the %s %r needs %s (%s not set)'
@@ -449,6 +450,9 @@ class ResourceEngine(object):
             predicted = dict(body, id=PLACEHOLDER_ID)
             return self.build_result(True, replacing, predicted,
                                      **self._secret_result(PLACEHOLDER_ID, PLACEHOLDER_SECRET))
+        if replacing is not None:
+            self.client.delete(self.item(replacing['id']))
+            self._listed = None
         created = self._post_once(body)
         return self.build_result(True, replacing, created,
                                  **self._secret_result(created.get('id'), self._secret_of(created)))
@@ -527,7 +531,4 @@ class ResourceEngine(object):
         merged = dict((f.option, current.get(f.api)) for f in self.resource.fields)
         merged.update((k, v) for k, v in self.params.items() if k in merged and v is not None)
         self.params = dict(self.params, **merged)
-        if not self.ctx.check_mode:
-            self.client.delete(self.item(current['id']))
-            self._listed = None
         return self._create(replacing=current)

