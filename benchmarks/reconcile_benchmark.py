@@ -100,10 +100,10 @@ def write_inventory(directory, emulator):
     return path
 
 
-def run(playbook, inventory, extra, env, emulator):
+def run(playbook, inventory, extra, env, emulator, work):
     for tenant in TENANTS:
         emulator.clear_requests(tenant)
-    extra_file = playbook.parent / ('extra-%f.json' % time.time())
+    extra_file = work / ('extra-%f.json' % time.time())
     extra_file.write_text(json.dumps(extra))
     started = time.perf_counter()
     done = subprocess.run([str(Path(sys.executable).parent / 'ansible-playbook'), '-f', '3', '-i', str(inventory),
@@ -144,8 +144,8 @@ def main():
         for name, playbook in scenarios:
             with Emulator(tenants=list(TENANTS)) as emulator:
                 inventory = write_inventory(work, emulator)
-                figures[name] = dict(first=run(playbook, inventory, extra, env, emulator),
-                                     second=run(playbook, inventory, extra, env, emulator))
+                figures[name] = dict(first=run(playbook, inventory, extra, env, emulator, work),
+                                     second=run(playbook, inventory, extra, env, emulator, work))
     print('Reconciling %d API clients in each of 3 tenants (-f 3), ISC rate limit 100 req / 10 s per client id'
           % args.clients)
     print('%-13s %-7s %8s %8s %8s %8s %8s %10s' % ('scenario', 'run', 'seconds', 'http', 'tokens', 'lists',
