@@ -1,6 +1,6 @@
 """Put the collections that ansible-lint needs to syntax-check our playbooks next to this one.
 
-playbooks/awx/register_credential_type.yml uses awx.awx. Ansible Galaxy is not reachable from CI, so awx.awx is
+playbooks/awx/register_credential_type.yml uses awx.awx; the leak test uses ansible.posix's json callback. Ansible Galaxy is not reachable from CI, so awx.awx is
 taken from the `ansible` community package on PyPI (which bundles it): the wheel is downloaded once and only the
 awx/awx directory is extracted.
 
@@ -15,7 +15,8 @@ import zipfile
 from pathlib import Path
 
 ANSIBLE_PACKAGE = 'ansible==12.3.0'
-WANTED = ('ansible_collections/awx/awx/',)
+# awx.awx for ansible-lint; ansible.posix for the leak test that runs with its json stdout callback.
+WANTED = ('ansible_collections/awx/awx/', 'ansible_collections/ansible/posix/')
 
 
 def main(collections_dir, download_dir):

@@ -221,3 +221,13 @@ def test_pat_role_rotates_by_age_only(environments, example_inventory, ansible, 
                  personal_access_tokens_secrets_dir=str(tmp_path / 'secrets'))
     run = ansible(ROTATE, inventory=example_inventory(), args=['--limit', 'isc_test'], extra_vars=extra).assert_ok()
     assert summaries(run, 'personal_access_tokens_summary')['isc_test']['rotated'] == ['old']
+
+
+def test_summary_lists_the_id_of_every_declared_client(environments, example_inventory, ansible, tmp_path):
+    inventory = example_inventory()
+    extra = dict(api_clients_secrets_dir=str(tmp_path / 's'))
+    first = summaries(ansible(PROVISION, inventory=inventory, extra_vars=extra).assert_ok())
+    second = summaries(ansible(PROVISION, inventory=inventory, extra_vars=extra).assert_ok())
+    for host, tenant in environments.items():
+        ids = dict((name, client['id']) for name, client in clients(tenant).items())
+        assert first[host]['ids'] == ids and second[host]['ids'] == ids

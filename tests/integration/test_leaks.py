@@ -1,0 +1,51 @@
+"""Leak scan with the JSON stdout callback: everything a run prints as data, at -vvvv, with --diff.
+
+Every integration run is already scanned by the `ansible` fixture (default callback). Here the main jobs run once
+more with ansible.posix.json as the stdout callback, the form CI systems and AWX-like tools store, and the whole
+JSON document is searched for every secret and token the emulator handed out (the fixture's scan).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ADMIN, ROOT
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope='module')
+def posix_collections():
+    """ansible.posix (for its json callback), taken from the `ansible` package as `make lint` does."""
+    target = ROOT / 'build' / 'lint-collections' / 'ansible_collections'
+    subprocess.run([sys.executable, str(ROOT / 'scripts' / 'fetch_lint_collections.py'), str(target),
+                    str(ROOT / 'build' / 'download')], check=True, capture_output=True)
+    return target.parent
+
+
+def test_main_jobs_leak_nothing_into_json_output(environments, example_inventory, ansible, collections_path,
+                                                 posix_collections, tmp_path):
+    env = dict(ANSIBLE_STDOUT_CALLBACK='ansible.posix.json',
+               ANSIBLE_COLLECTIONS_PATH=os.pathsep.join([str(collections_path), str(posix_collections)]))
+    inventory = example_inventory()
+    test = environments['isc_test']
+    test.api('POST', '/personal-access-tokens/v1', json=dict(name='job-a', userAwareTokenNeverExpires=True))
+    runs = [
+        ansible('playbooks/provision_api_clients.yml', inventory=inventory, env=env, diff=True, forks=3,
+                extra_vars=dict(api_clients_secrets_dir=str(tmp_path / 's'))),
+        ansible('playbooks/rotate_personal_access_tokens.yml', inventory=inventory, env=env, diff=True,
+                extra_vars=dict(personal_access_tokens_rotate=['job-a'], personal_access_tokens_rotate_now=True,
+                                personal_access_tokens_secrets_dir=str(tmp_path / 's'))),
+        ansible('playbooks/demo/demo.yml', inventory=inventory, env=dict(env, ISC_DEMO_SECRETS_DIR=str(tmp_path / 'd')),
+                diff=True),
+    ]
+    for run in runs:
+        assert run.rc == 0, run.output[-3000:]
+        document = json.loads(run.stdout[run.stdout.index('{'):])  # -vvvv preamble, then the JSON document
+        assert document['plays'] and document['stats']
+    assert ADMIN['client_secret'] not in ''.join(r.output for r in runs)
