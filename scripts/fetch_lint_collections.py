@@ -1,8 +1,8 @@
 """Put the collections that ansible-lint needs to syntax-check our playbooks next to this one.
 
-playbooks/awx/register_credential_type.yml uses awx.awx; the leak test uses ansible.posix's json callback. Ansible Galaxy is not reachable from CI, so awx.awx is
-taken from the `ansible` community package on PyPI (which bundles it): the wheel is downloaded once and only the
-awx/awx directory is extracted.
+playbooks/awx/register_credential_type.yml uses awx.awx; the leak test uses ansible.posix's json callback.
+Ansible Galaxy is not reachable from CI, so both are taken from the `ansible` community package on PyPI,
+which bundles them: the wheel is downloaded once and only their directories are extracted.
 
 Usage: python scripts/fetch_lint_collections.py <collections dir> <download dir>
 """

@@ -48,8 +48,8 @@ def run_playbook(bindir, env, inventories, playbook, extra_vars):
 
 
 def changed_counts(output):
-    return dict((host, int(changed)) for host, changed in re.findall(r'^(\S+)\s*:\s*ok=\d+\s+changed=(\d+)',
-                                                                        output, re.M))
+    recap = re.findall(r'^(\S+)\s*:\s*ok=\d+\s+changed=(\d+)', output, re.M)
+    return dict((host, int(changed)) for host, changed in recap)
 
 
 def main():

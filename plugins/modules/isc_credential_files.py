@@ -148,7 +148,7 @@ SPEC = IscModuleSpec(
             client_secret=dict(type='str', required=True, no_log=True),
             kind=dict(type='str', default='api_client', choices=['api_client', 'personal_access_token']),
             base_url=dict(type='str'),
-            token_url=dict(type='str'),
+            token_url=dict(type='str', no_log=False),
         )),
     ),
     run=write_files,

@@ -101,8 +101,8 @@ def test_definition_change_updates_only_that_client(environments, example_invent
                         grant_types=['CLIENT_CREDENTIALS'], access_type='OFFLINE',
                         access_token_validity_seconds=750, enabled=True),
                    dict(name='app-reporting', enabled=True), dict(name='app-portal', enabled=False)]
-    run = ansible(PROVISION, inventory=inventory, extra_vars=dict(extra, api_clients_definitions=definitions,
-                                                                   api_clients_purge=False)).assert_ok()
+    changed = dict(extra, api_clients_definitions=definitions, api_clients_purge=False)
+    run = ansible(PROVISION, inventory=inventory, extra_vars=changed).assert_ok()
     summary = summaries(run)['isc_test']
     assert sorted(summary['updated']) == ['app-ci-pipeline', 'app-portal'] and summary['unchanged'] == ['app-reporting']
     after = clients(environments['isc_test'])
