@@ -171,7 +171,13 @@ def rate_limit_from_env(environ=None):
 
 
 class RequestPacer(object):
-    """A sliding-window budget of requests per client id, shared through a locked file by every process."""
+    """A sliding-window budget of requests per client id, shared through a locked file by every process.
+
+    ISC counts a request when it arrives, which is some time after the client decided to send it. A slot is
+    therefore taken with the send time (so that concurrent senders see it) and moved to the time the answer
+    came back (which is never earlier than the arrival): the next request that this slot's expiry lets through
+    then always arrives a full window after this one did.
+    """
 
     def __init__(self, directory, key, limit, window, clock=time.time, sleep=time.sleep):
         # directory None: this process only (token_cache=false promises to leave no files behind).
@@ -183,34 +189,49 @@ class RequestPacer(object):
         self._sleep = sleep
         self._local = []  # used when the directory cannot be
 
+    def _update(self, change):
+        """Apply change(stamps, now) to the shared stamps under the lock and return its result."""
+        try:
+            if not self.directory:
+                raise OSError('no shared directory')
+            ensure_private_dir(self.directory)
+            with file_lock(self.path + '.lock', 30.0):
+                try:
+                    with open(self.path) as handle:
+                        stamps = [float(t) for t in json.load(handle)]
+                except (OSError, ValueError, TypeError):
+                    stamps = []
+                before = list(stamps)
+                result = change(stamps, self._clock())
+                if stamps != before:
+                    write_atomically(self.path, json.dumps(stamps))
+                return result
+        except OSError:
+            return change(self._local, self._clock())
+
     def _take(self, stamps, now):
-        """Record a request at now if the window has room; else return the seconds to wait."""
+        """Record a request at now if the window has room: (0, now); else (seconds to wait, None)."""
         stamps[:] = [t for t in stamps if now - t < self.window]
         if len(stamps) < self.limit:
             stamps.append(now)
-            return 0.0
-        return stamps[0] + self.window - now
+            return 0.0, now
+        return min(stamps) + self.window - now, None
 
     def wait(self):
+        """Block until the budget has room, take a slot and return it (to hand to settle())."""
         while True:
-            try:
-                if not self.directory:
-                    raise OSError('no shared directory')
-                ensure_private_dir(self.directory)
-                with file_lock(self.path + '.lock', 30.0):
-                    try:
-                        with open(self.path) as handle:
-                            stamps = json.load(handle)
-                    except (OSError, ValueError):
-                        stamps = []
-                    delay = self._take(stamps, self._clock())
-                    if not delay:
-                        write_atomically(self.path, json.dumps(stamps))
-            except OSError:
-                delay = self._take(self._local, self._clock())
+            delay, slot = self._update(self._take)
             if not delay:
-                return
+                return slot
             self._sleep(min(delay, self.window) + 0.01)
+
+    def settle(self, slot):
+        """Move a slot taken by wait() to now, once the request has been answered (or has failed)."""
+        def move(stamps, now):
+            if slot in stamps:
+                stamps.remove(slot)
+            stamps.append(max(now, slot))
+        self._update(move)
 
 
 class Transport(object):
@@ -248,6 +269,15 @@ class Transport(object):
     def _backoff(self, attempt):
         return self._jitter(0, min(BACKOFF_CAP, BACKOFF_BASE * (2 ** attempt)))
 
+    def _paced(self, request, *args, **kwargs):
+        if not self.pacer:
+            return request(*args, **kwargs)
+        slot = self.pacer.wait()
+        try:
+            return request(*args, **kwargs)
+        finally:
+            self.pacer.settle(slot)
+
     def send(self, method, url, params=None, json_body=None, data=None, headers=None, idempotent=None):
         """Send one logical request, retrying as allowed; return the final response (any status)."""
         method = method.upper()
@@ -263,11 +293,9 @@ class Transport(object):
             body = json.dumps(json_body)
         for attempt in range(attempts):
             last = attempt == attempts - 1
-            if self.pacer:
-                self.pacer.wait()
             try:
-                response = session.request(
-                    method, url, params=params, data=body if body is not None else data,
+                response = self._paced(
+                    session.request, method, url, params=params, data=body if body is not None else data,
                     headers=headers, timeout=settings.timeout, verify=settings.verify, allow_redirects=False)
             except requests_exceptions.SSLError as exc:
                 raise IscError(redact(

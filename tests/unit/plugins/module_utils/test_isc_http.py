@@ -200,6 +200,21 @@ def test_pacer_budget_is_shared_by_processes(tmp_path):
     assert len(fake.slept) == 1 and 9.9 < fake.slept[0] < 10.1
 
 
+@pytest.mark.parametrize('shared', [True, False])
+def test_pacer_counts_a_request_from_when_it_was_answered(tmp_path, shared):
+    """ISC counts a request on arrival, later than it was sent: the slot moves to the answer's time, so the
+    request that its expiry lets through arrives a whole window after it, however slow the first one was."""
+    from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_http import RequestPacer
+    fake = FakeTime()
+    pacer = RequestPacer(str(tmp_path) if shared else None, 'k', 1, 10.0, clock=fake.clock, sleep=fake.sleep)
+    slot = pacer.wait()
+    fake.now += 2.0  # the request is in flight for 2 s
+    pacer.settle(slot)
+    fake.now += 8.5  # 10.5 s after sending, only 8.5 s after the answer
+    pacer.wait()
+    assert len(fake.slept) == 1 and 1.4 < fake.slept[0] < 1.6
+
+
 def test_pacer_without_directory_is_per_process():
     from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_http import RequestPacer
     fake = FakeTime()
