@@ -11,7 +11,9 @@ import threading
 from typing import Optional, Sequence
 
 from . import __version__
-from .state import TenantSettings
+from .listing import MAX_LIMIT
+from .resources import QUIRKS
+from .state import PAT_LIMIT_PER_USER, TenantSettings
 
 DESCRIPTION = """\
 Local, stateful test double of SailPoint Identity Security Cloud (ISC): OAuth token endpoint,
@@ -34,8 +36,10 @@ examples:
        -d client_id=admin-client-id -d client_secret=admin-client-secret \\
        https://127.0.0.1:8443/oauth/token
   python -m isc_emulator --tenant acme --tenant globex --rate-limit 5 --rate-window 2
+  python -m isc_emulator --tenant acme --openapi-spec tests/openapi --quirk null-create-fields
 
-See tests/emulator/README.md for the control API (/__emulator/...).
+See the README (tests/emulator/README.md in the collection's repository) for the control API
+(/__emulator/...).
 """
 
 
@@ -53,6 +57,13 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+def _page_size(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= MAX_LIMIT:
+        raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_LIMIT} (the largest limit ISC accepts), got {value}")
+    return value
+
+
 def _positive_float(text: str) -> float:
     value = float(text)
     if value <= 0:
@@ -62,7 +73,7 @@ def _positive_float(text: str) -> float:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m isc_emulator",
+        prog="isc-emulator",
         description=DESCRIPTION,
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -99,9 +110,22 @@ def build_parser() -> argparse.ArgumentParser:
     behaviour.add_argument("--signing-alg", choices=("RS256", "HS256"), default="RS256",
                            help="JWT signature: RS256 with a per-tenant RSA key (JWKS at /__emulator/jwks), or "
                                 "HS256 with a per-tenant secret (at /__emulator/signing-key) (default: %(default)s)")
+    behaviour.add_argument("--pat-limit", type=_non_negative_int, default=PAT_LIMIT_PER_USER, metavar="N",
+                           help="personal access tokens a user may have, as the docs state; 0 = no limit "
+                                "(default: %(default)s)")
+    behaviour.add_argument("--default-page-size", type=_page_size, metavar="N",
+                           help="answer at most N objects to a list call without 'limit', as ISC's standard "
+                                "collection parameters describe (limit default 250); by default a list answers "
+                                "every object, as the list operations declare no paging")
+    behaviour.add_argument("--quirk", action="append", choices=QUIRKS, default=[], dest="quirks",
+                           help="deviate from the published spec as some tenants do (repeatable): "
+                                "null-create-fields = the OAuth client create answer has null businessName, "
+                                "homepageUrl and redirectUris when they were not set")
     behaviour.add_argument("--openapi-spec", metavar="PATH",
-                           help="validate every ISC request and response against this OpenAPI file (needs "
-                                "openapi-core) and record violations at /__emulator/violations")
+                           help="validate every ISC request and response against the OpenAPI document of its API "
+                                "version (needs the [validation] extra: openapi-core) and record violations at "
+                                "/__emulator/violations. PATH is a directory with isc-openapi-subset.yaml (v1 and "
+                                "/oauth/*) and isc-openapi-{v3,beta,v2024,v2025,v2026}.yaml, or one file")
     parser.add_argument("--verbose", action="store_true", help="access log on stderr")
     parser.add_argument("--version", action="version", version=f"isc_emulator {__version__}")
     return parser
@@ -140,7 +164,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.openapi_spec:
         from .spec_validation import SpecConformanceChecker
 
-        spec_checker = SpecConformanceChecker(args.openapi_spec)
+        try:
+            spec_checker = SpecConformanceChecker(args.openapi_spec)
+        except FileNotFoundError as error:
+            parser.error(str(error))
 
     tenants = [
         TenantSettings(
@@ -152,6 +179,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             pat_token_validity=args.pat_token_validity,
             rate_limit=args.rate_limit,
             rate_window=args.rate_window,
+            pat_limit=args.pat_limit,
+            default_page_size=args.default_page_size,
+            quirks=frozenset(args.quirks),
         )
         for name in args.tenant
     ]

@@ -423,17 +423,25 @@ def authorize(ctx: "TenantContext", request: Request) -> tuple[Response, Request
     return Response(302, b"", [("Location", _with_query(redirect_uri, {"code": code, **echo}))]), meta
 
 
+def ui_host_url(tenant: str) -> str:
+    """The tenant's UI host, where the docs put the browser endpoints: ``https://{tenant}.identitynow.com``."""
+    return f"https://{tenant}.identitynow.com"
+
+
 def oauth_info(ctx: "TenantContext") -> Response:
-    base = ctx.base_url
+    # The token endpoint is on the API host (this listener). The docs put /oauth/authorize, the cloud
+    # domain and the logout page on the UI host; the emulator also serves /oauth/authorize here so
+    # that tests can run the browser leg without one.
+    ui_host = ui_host_url(ctx.settings.name)
     return json_response(
         200,
         {
             "tenantId": ctx.settings.tenant_id,
             "tenantName": ctx.settings.name,
-            "authorizeEndpoint": f"{base}/oauth/authorize",
-            "tokenEndpoint": f"{base}/oauth/token",
-            "cloudDomainUrl": base,
-            "logoutUrl": f"{base}/logout",
+            "authorizeEndpoint": f"{ui_host}/oauth/authorize",
+            "tokenEndpoint": f"{ctx.base_url}/oauth/token",
+            "cloudDomainUrl": ui_host,
+            "logoutUrl": f"{ui_host}/logout",
             "pod": ctx.settings.pod,
         },
     )

@@ -11,6 +11,8 @@ rate limited, faulted or validated against the spec.
 ``GET /__emulator/jwks``                   the tenant's public signing keys (RS256)
 ``GET /__emulator/signing-key``            the HS256 secret, or the RS256 public key in PEM
 ``GET|DELETE /__emulator/violations``      OpenAPI violations (``--openapi-spec``) / clear them
+``GET|DELETE /__emulator/quirk-observations``  deviations caused only by an enabled ``--quirk``
+``POST /__emulator/seed``                  store OAuth clients and PATs directly (no rate limit)
 =========================================  =====================================================
 """
 
@@ -20,8 +22,17 @@ import json
 from typing import TYPE_CHECKING, Any, Callable
 
 from .faults import FaultRuleError
-from .resources import client_representation, pat_representation
-from .wire import Request, Response, json_response
+from .resources import (
+    add_client,
+    add_pat,
+    check_unique_pat_name,
+    client_created_representation,
+    client_representation,
+    pat_created_representation,
+    pat_representation,
+)
+from .validation import validate_client_create, validate_pat_create
+from .wire import ApiError, Request, Response, json_response
 
 if TYPE_CHECKING:  # pragma: no cover
     from .server import TenantContext
@@ -129,6 +140,78 @@ def _violations(ctx: "TenantContext", request: Request) -> Response:
         return json_response(200, list(ctx.state.violations))
 
 
+def _quirk_observations(ctx: "TenantContext", request: Request) -> Response:
+    with ctx.state.lock:
+        if request.method == "DELETE":
+            ctx.state.quirk_observations.clear()
+            return Response(204)
+        return json_response(200, list(ctx.state.quirk_observations))
+
+
+# Fields a seeded OAuth client gets unless the seed gives them (the create operation requires them).
+SEED_CLIENT_DEFAULTS = {
+    "description": "seeded through the emulator's control API",
+    "accessTokenValiditySeconds": 750,
+    "grantTypes": ["CLIENT_CREDENTIALS"],
+    "accessType": "OFFLINE",
+    "enabled": True,
+}
+SEED_KINDS = ("oauth_clients", "personal_access_tokens")
+MAX_SEED_COUNT = 10000
+
+
+def _seed_items(kind: str, spec: Any) -> list[dict]:
+    """A list of object bodies, or ``{"count": N, "name": "template {index}", ...shared fields}``."""
+    if isinstance(spec, list):
+        if not all(isinstance(item, dict) for item in spec):
+            raise ControlError(400, f"{kind}: every item must be a JSON object")
+        return [dict(item) for item in spec]
+    if isinstance(spec, dict):
+        count = spec.get("count")
+        if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= MAX_SEED_COUNT:
+            raise ControlError(400, f"{kind}.count must be an integer from 0 to {MAX_SEED_COUNT}")
+        template = spec.get("name", f"{kind}-{{index}}")
+        if not isinstance(template, str) or "{index}" not in template:
+            raise ControlError(400, f"{kind}.name must be a string containing {{index}} (numbered from 1)")
+        shared = {key: value for key, value in spec.items() if key not in ("count", "name")}
+        return [dict(shared, name=template.replace("{index}", str(index))) for index in range(1, count + 1)]
+    raise ControlError(400, f"{kind} must be a list of objects or {{\"count\": N, \"name\": \"... {{index}}\"}}")
+
+
+def _seed(ctx: "TenantContext", request: Request) -> Response:
+    """Store objects directly, validated like the create operations but without the rate limit, the PAT
+    limit or the request log: for tests that need hundreds of objects. All or nothing."""
+    body = _json_body(request)
+    if not isinstance(body, dict) or not set(body) <= set(SEED_KINDS) or not body:
+        raise ControlError(400, f"expected an object with {' and/or '.join(SEED_KINDS)}")
+    state = ctx.state
+    with state.lock:
+        now = state.clock.now()
+        clients, pats = [], []
+        try:
+            for item in _seed_items("oauth_clients", body.get("oauth_clients", [])):
+                clients.append(validate_client_create({**SEED_CLIENT_DEFAULTS, **item}))
+            names_by_owner: dict[str, set] = {}
+            for item in _seed_items("personal_access_tokens", body.get("personal_access_tokens", [])):
+                owner_name = item.pop("owner", "admin")
+                owner = state.identity_by_user_name(owner_name) if isinstance(owner_name, str) else None
+                if owner is None:
+                    raise ControlError(400, f"personal_access_tokens: unknown owner {owner_name!r} (admin or user)")
+                if "expirationDate" not in item:
+                    item.setdefault("userAwareTokenNeverExpires", True)
+                fields = validate_pat_create(item, "v1", now)
+                check_unique_pat_name(state, owner.id, fields["name"])
+                if fields["name"] in names_by_owner.setdefault(owner.id, set()):
+                    raise ControlError(400, f"personal_access_tokens: the name {fields['name']!r} is given twice for {owner_name}")
+                names_by_owner[owner.id].add(fields["name"])
+                pats.append((owner.id, fields))
+        except ApiError as error:
+            raise ControlError(400, f"invalid seed: {error}") from None
+        seeded_clients = [client_created_representation(add_client(state, fields), ctx.settings.quirks) for fields in clients]
+        seeded_pats = [pat_created_representation(ctx, add_pat(state, owner_id, fields), "v1") for owner_id, fields in pats]
+        return json_response(200, {"oauth_clients": seeded_clients, "personal_access_tokens": seeded_pats})
+
+
 ENDPOINTS: dict[str, tuple[tuple[str, ...], Callable[["TenantContext", Request], Response]]] = {
     "requests": (("GET", "DELETE"), _requests),
     "faults": (("GET", "POST", "DELETE"), _faults),
@@ -139,6 +222,8 @@ ENDPOINTS: dict[str, tuple[tuple[str, ...], Callable[["TenantContext", Request],
     "jwks": (("GET",), _jwks),
     "signing-key": (("GET",), _signing_key),
     "violations": (("GET", "DELETE"), _violations),
+    "quirk-observations": (("GET", "DELETE"), _quirk_observations),
+    "seed": (("POST",), _seed),
 }
 
 

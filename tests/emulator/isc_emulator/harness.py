@@ -53,6 +53,9 @@ class Emulator:
         pat_token_validity: Optional[int] = None,
         admin_client_id: str = "admin-client-id",
         admin_client_secret: str = "admin-client-secret",
+        pat_limit: Optional[int] = None,
+        default_page_size: Optional[int] = None,
+        quirks: Iterable[str] = (),
         extra_args: Iterable[str] = (),
         python: str = sys.executable,
         startup_timeout: float = 30.0,
@@ -86,10 +89,15 @@ class Emulator:
             "--pat-token-validity": pat_token_validity,
             "--admin-client-id": admin_client_id,
             "--admin-client-secret": admin_client_secret,
+            "--pat-limit": pat_limit,
+            "--default-page-size": default_page_size,
         }
         for flag, value in options.items():
             if value is not None:
                 args += [flag, str(value)]
+        self.quirks = tuple(quirks)
+        for quirk in self.quirks:
+            args += ["--quirk", quirk]
         if verbose:
             args.append("--verbose")
         args += list(extra_args)
@@ -218,6 +226,25 @@ class Emulator:
 
     def clear_violations(self, tenant: Optional[str] = None) -> None:
         self._control("DELETE", tenant, "violations")
+
+    def quirk_observations(self, tenant: Optional[str] = None) -> list[dict]:
+        """Exchanges that deviated from the spec only because of an enabled quirk."""
+        return self._control("GET", tenant, "quirk-observations")
+
+    def clear_quirk_observations(self, tenant: Optional[str] = None) -> None:
+        self._control("DELETE", tenant, "quirk-observations")
+
+    def seed(self, tenant: Optional[str] = None, *, oauth_clients: Any = (), personal_access_tokens: Any = ()) -> dict:
+        """Store objects directly (see ``POST /__emulator/seed``): each argument is a list of bodies, or
+        ``{"count": N, "name": "prefix-{index}", ...}``. Returns the created answers, secrets included."""
+        document = {}
+        if oauth_clients:
+            document["oauth_clients"] = oauth_clients if isinstance(oauth_clients, dict) else list(oauth_clients)
+        if personal_access_tokens:
+            document["personal_access_tokens"] = (
+                personal_access_tokens if isinstance(personal_access_tokens, dict) else list(personal_access_tokens)
+            )
+        return self._control("POST", tenant, "seed", document)
 
     def issued_secrets(self, tenant: Optional[str] = None) -> list[str]:
         """Every secret and token this tenant handed out since start-up (for leak scans)."""

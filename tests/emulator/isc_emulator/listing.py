@@ -1,9 +1,12 @@
 """ISC standard collection parameters for the list operations of the ISC emulator (a test
 double, not affiliated with SailPoint).
 
-The OAuth client and PAT list operations document one parameter, ``filters`` (``lastUsed``:
-``le``, ``isnull``). ISC's gateway also honours the standard ``limit`` (default and maximum 250),
-record-based ``offset`` and ``count=true`` (``X-Total-Count``) on them, so the emulator does too.
+The OAuth client and PAT list operations declare one parameter, ``filters`` (``lastUsed``: ``le``,
+``isnull``), and ``owner-id`` for PATs: by default a list answers every object. The docs' standard
+collection parameters page describes ``limit`` (default and maximum 250), record-based ``offset``
+and ``count=true`` (``X-Total-Count``) for list endpoints in general: the emulator honours them when
+sent, and ``--default-page-size N`` makes it answer at most N objects when no ``limit`` is given, as
+a gateway applying that page's default would.
 """
 
 from __future__ import annotations
@@ -70,9 +73,10 @@ def parse_filters(request: Request) -> Predicate:
     return lambda item: all(term(item) for term in terms)
 
 
-def page(request: Request, items: list[dict]) -> tuple[list[dict], list[tuple[str, str]]]:
-    """Apply ``limit``/``offset``; with ``count=true`` add ``X-Total-Count``."""
-    limit = _integer(request, "limit", MAX_LIMIT, 0, MAX_LIMIT)
+def page(request: Request, items: list[dict], default_page_size: Optional[int] = None) -> tuple[list[dict], list[tuple[str, str]]]:
+    """Apply ``limit``/``offset`` (no ``limit``: ``default_page_size``, or everything when None); with
+    ``count=true`` add ``X-Total-Count``."""
+    limit = _integer(request, "limit", default_page_size if default_page_size is not None else len(items), 0, MAX_LIMIT)
     offset = _integer(request, "offset", 0, 0)
     count = (request.query_value("count") or "false").lower()
     if count not in ("true", "false"):

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Callable, Optional
 
 from .auth import Principal, Unauthorized, authenticate_bearer, peek_client_id
 from .listing import page, parse_filters
-from .state import PAT_LIMIT_PER_USER, OAuthClient, PersonalAccessToken
+from .state import OAuthClient, PersonalAccessToken
 from .validation import (
     is_modern_pat_version,
     validate_client_create,
@@ -39,6 +39,7 @@ from .wire import (
 
 if TYPE_CHECKING:  # pragma: no cover
     from .server import TenantContext
+    from .state import TenantState
 
 LEGACY_VERSIONS = ("v3", "beta", "v2024", "v2025", "v2026")
 OAUTH_CLIENTS = "oauth-clients"
@@ -131,10 +132,27 @@ CLIENT_FIELD_ORDER = (
 )  # fmt: skip
 
 
-def client_representation(client: OAuthClient, secret: Optional[str] = None) -> dict:
-    """GetOAuthClientResponse (``secret`` null); with ``secret``, CreateOAuthClientResponse."""
-    values = dict(client.attributes, secret=secret)
+# CreateOAuthClientResponse declares these required and non-nullable, where GetOAuthClientResponse
+# declares them nullable: the create answer shows an unset one as "" or [], the other answers as null.
+CREATE_ANSWER_PLACEHOLDERS = {"businessName": str, "homepageUrl": str, "redirectUris": list}
+QUIRK_NULL_CREATE_FIELDS = "null-create-fields"  # some tenants answer null there all the same
+QUIRKS = (QUIRK_NULL_CREATE_FIELDS,)  # every --quirk the emulator knows
+
+
+def client_representation(client: OAuthClient) -> dict:
+    """GetOAuthClientResponse: the answer of list, get and patch (``secret`` null)."""
+    values = dict(client.attributes, secret=None)
     return {name: _copy(values.get(name)) for name in CLIENT_FIELD_ORDER}
+
+
+def client_created_representation(client: OAuthClient, quirks: frozenset = frozenset()) -> dict:
+    """CreateOAuthClientResponse: the only answer with the secret."""
+    body = dict(client_representation(client), secret=client.secret)
+    if QUIRK_NULL_CREATE_FIELDS not in quirks:
+        for name, empty in CREATE_ANSWER_PLACEHOLDERS.items():
+            if body[name] is None:
+                body[name] = empty()
+    return body
 
 
 def _copy(value):
@@ -151,13 +169,12 @@ def _client_or_404(call: Call) -> OAuthClient:
 def list_clients(call: Call) -> Response:
     keep = parse_filters(call.request)
     items = [client_representation(c) for c in call.ctx.state.oauth_clients.values()]
-    selected, headers = page(call.request, [item for item in items if keep(item)])
+    selected, headers = page(call.request, [item for item in items if keep(item)], call.ctx.settings.default_page_size)
     return json_response(200, selected, headers)
 
 
-def create_client(call: Call) -> Response:
-    fields = validate_client_create(_body(call, JSON))
-    state = call.ctx.state
+def add_client(state: "TenantState", fields: dict) -> OAuthClient:
+    """Store a new OAuth client from validated fields (the create operation and the seed endpoint)."""
     now = state.now_iso()
     # ISC's OAuth 2.0 client ids are UUIDs with dashes (legacy ones had none); secrets 64 hex.
     client = OAuthClient(
@@ -166,7 +183,12 @@ def create_client(call: Call) -> Response:
     )
     state.oauth_clients[client.id] = client  # duplicate names are allowed, as in ISC
     state.issued_secrets.append(client.secret)
-    return json_response(200, client_representation(client, secret=client.secret))
+    return client
+
+
+def create_client(call: Call) -> Response:
+    client = add_client(call.ctx.state, validate_client_create(_body(call, JSON)))
+    return json_response(200, client_created_representation(client, call.ctx.settings.quirks))
 
 
 def get_client(call: Call) -> Response:
@@ -205,13 +227,16 @@ def pat_representation(ctx: "TenantContext", pat: PersonalAccessToken, api_versi
     }
     if is_modern_pat_version(api_version):
         body["userAwareTokenNeverExpires"] = a["userAwareTokenNeverExpires"]
+    elif a["expirationDate"] is None:
+        # A never-expiring PAT (made on v1/v2025/v2026) seen through v3/beta/v2024: their schema has
+        # no null expirationDate and no way to say "never", but does not require the field.
+        del body["expirationDate"]
     return body
 
 
-def _pat_created_representation(ctx: "TenantContext", pat: PersonalAccessToken, api_version: str) -> dict:
+def pat_created_representation(ctx: "TenantContext", pat: PersonalAccessToken, api_version: str) -> dict:
     """CreatePersonalAccessTokenResponse: the only time the secret is shown."""
     a = pat.attributes
-    ctx.state.issued_secrets.append(pat.secret)
     body = {
         "id": a["id"],
         "secret": pat.secret,
@@ -232,8 +257,8 @@ def _owner(ctx: "TenantContext", owner_id: str) -> dict:
     return {"type": "IDENTITY", "id": owner_id, "name": identity.display_name if identity else owner_id}
 
 
-def _check_unique_name(call: Call, owner_id: str, name: str, except_id: Optional[str] = None) -> None:
-    for pat in call.ctx.state.pats_of(owner_id):
+def check_unique_pat_name(state: "TenantState", owner_id: str, name: str, except_id: Optional[str] = None) -> None:
+    for pat in state.pats_of(owner_id):
         if pat.id != except_id and pat.attributes["name"] == name:
             raise ApiError(400, f"A personal access token named '{name}' already exists for this owner (id {pat.id}); names must be unique per owner")
 
@@ -250,23 +275,35 @@ def list_pats(call: Call) -> Response:
     owner_id = call.request.query_value("owner-id")
     if owner_id == "me":
         owner_id = principal.identity_id
-    if owner_id != principal.identity_id:
-        # Everyone's PATs, or another identity's: the "all personal access tokens" right.
+    else:
+        # The spec: "If an actual owner ID or if the owner-id parameter is omitted in the request, the caller
+        # should have the following right: 'idn:all-personal-access-tokens:read'" -- even for the caller's own id.
         if not principal.is_org_admin or not principal.has_any_scope(ALL_PAT_READ):
-            raise _forbidden("Listing other identities' personal access tokens requires ORG_ADMIN and the all-personal-access-tokens right")
+            raise _forbidden(
+                "Listing personal access tokens by owner id, or without owner-id, requires ORG_ADMIN and the "
+                "all-personal-access-tokens right (sp:all-personal-access-tokens:read or :manage); "
+                "use owner-id=me for the caller's own tokens"
+            )
     pats = [pat for pat in state.personal_access_tokens.values() if owner_id is None or pat.owner_id == owner_id]
     keep = parse_filters(call.request)
     items = [pat_representation(call.ctx, pat, call.route.api_version) for pat in pats]
-    selected, headers = page(call.request, [item for item in items if keep(item)])
+    selected, headers = page(call.request, [item for item in items if keep(item)], call.ctx.settings.default_page_size)
     return json_response(200, selected, headers)
 
 
 def create_pat(call: Call) -> Response:
     state, owner_id = call.ctx.state, call.principal.identity_id
     fields = validate_pat_create(_body(call, JSON), call.route.api_version, state.clock.now())
-    _check_unique_name(call, owner_id, fields["name"])
-    if len(state.pats_of(owner_id)) >= PAT_LIMIT_PER_USER:
-        raise ApiError(400, f"Cannot create personal access token: the limit of {PAT_LIMIT_PER_USER} personal access tokens per user has been reached")
+    check_unique_pat_name(state, owner_id, fields["name"])
+    limit = call.ctx.settings.pat_limit
+    if limit and len(state.pats_of(owner_id)) >= limit:
+        raise ApiError(400, f"Cannot create personal access token: the limit of {limit} personal access tokens per user has been reached")
+    pat = add_pat(state, owner_id, fields)
+    return json_response(200, pat_created_representation(call.ctx, pat, call.route.api_version))
+
+
+def add_pat(state: "TenantState", owner_id: str, fields: dict) -> PersonalAccessToken:
+    """Store a new PAT from validated fields (the create operation and the seed endpoint)."""
     # The PAT id doubles as its OAuth client id: 32 hex characters, no dashes.
     pat = PersonalAccessToken(
         secret=secrets.token_hex(32),
@@ -280,7 +317,8 @@ def create_pat(call: Call) -> Response:
         },
     )
     state.personal_access_tokens[pat.id] = pat
-    return json_response(200, _pat_created_representation(call.ctx, pat, call.route.api_version))
+    state.issued_secrets.append(pat.secret)
+    return pat
 
 
 def patch_pat(call: Call) -> Response:
@@ -290,7 +328,7 @@ def patch_pat(call: Call) -> Response:
         raise _forbidden("Personal access tokens can only be patched by their owner")
     state = call.ctx.state
     fields = validate_pat_patch(pat.attributes, _body(call, JSON_PATCH), call.route.api_version, state.clock.now())
-    _check_unique_name(call, pat.owner_id, fields["name"], except_id=pat.id)
+    check_unique_pat_name(state, pat.owner_id, fields["name"], except_id=pat.id)
     pat.attributes.update(fields)
     return json_response(200, pat_representation(call.ctx, pat, call.route.api_version))
 

@@ -142,9 +142,9 @@ def serve(ctx: TenantContext, request: Request) -> Optional[Response]:
         return response
     response, meta = _handle_isc(ctx, request)
     if ctx.spec_checker is not None:
-        violations = ctx.spec_checker.check(request, response)
-        if violations:
-            ctx.state.record_violations(violations)
+        violations, quirk_observations = ctx.spec_checker.check(request, response, ctx.settings.quirks)
+        if violations or quirk_observations:
+            ctx.state.record_violations(violations, quirk_observations)
     if rule is not None and rule.action == "drop_after_apply":
         _log(ctx, request, 0, meta, fault="drop_after_apply", applied_status=response.status)
         return None

@@ -23,7 +23,7 @@ from .faults import FaultSchedule
 ORG_ADMIN = "ORG_ADMIN"
 ALL_SCOPES = "sp:scopes:all"
 DEFAULT_SCOPE = [ALL_SCOPES]
-PAT_LIMIT_PER_USER = 10
+PAT_LIMIT_PER_USER = 10  # the docs' limit (authentication.md); --pat-limit changes it, 0 = none
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,9 @@ class TenantSettings:
     rate_limit: int = 100
     rate_window: float = 10.0
     pod: str = "emulator-local"
+    pat_limit: int = PAT_LIMIT_PER_USER  # PATs per user; 0 means no limit
+    default_page_size: Optional[int] = None  # list answers without ``limit``: all objects, or at most this many
+    quirks: frozenset = frozenset()  # deliberate deviations from the spec (spec_validation.QUIRKS)
 
     @property
     def tenant_id(self) -> str:
@@ -156,6 +159,8 @@ class TenantState:
     authorization_codes: dict[str, AuthorizationCode] = field(default_factory=dict)
     request_log: list[dict] = field(default_factory=list)
     violations: list[dict] = field(default_factory=list)
+    # Exchanges that deviate from the spec only because of an enabled quirk (kept apart from violations).
+    quirk_observations: list[dict] = field(default_factory=list)
     rate_limiter: Optional[SlidingWindowRateLimiter] = None
     # Every secret and token handed out since start-up (kept across resets): leak scans look for each of them.
     issued_secrets: list[str] = field(default_factory=list)
@@ -173,6 +178,7 @@ class TenantState:
             self.rate_limiter.clear()
             self.request_log.clear()
             self.violations.clear()
+            self.quirk_observations.clear()
             self.oauth_clients.clear()
             self.personal_access_tokens.clear()
             self.authorization_codes.clear()
@@ -219,6 +225,7 @@ class TenantState:
         with self.lock:
             self.request_log.append(entry)
 
-    def record_violations(self, violations: list[dict]) -> None:
+    def record_violations(self, violations: list[dict], quirk_observations: list[dict] = ()) -> None:
         with self.lock:
             self.violations.extend(violations)
+            self.quirk_observations.extend(quirk_observations)

@@ -42,6 +42,10 @@ PAT_VALIDITY_RANGE = (15, 43200)
 DEFAULT_PAT_VALIDITY = 43200
 LEGACY_PAT_MAX_MONTHS = 6
 NEVER_EXPIRES_RULE = "If expirationDate is null or empty, userAwareTokenNeverExpires must be set to true"
+NEVER_EXPIRES_PATCH_RULE = (
+    "If expirationDate is being replaced to null, userAwareTokenNeverExpires must also be present in the "
+    "patch request with a value of true"
+)
 
 
 def is_modern_pat_version(api_version: str) -> bool:
@@ -77,10 +81,8 @@ def _enum(field: str, value: Any, allowed: tuple[str, ...]) -> str:
     return value
 
 
-def _seconds(field: str, value: Any, *, accept_numeric_string: bool, minimum: int, maximum: int) -> int:
-    # Old docs typed the OAuth client validity fields as strings ("750"); the spec says int32.
-    if accept_numeric_string and isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
+def _seconds(field: str, value: Any, *, minimum: int, maximum: int) -> int:
+    # The spec says integer int32: a numeric string ("750", as old docs typed it) or a boolean is refused.
     if isinstance(value, bool) or not isinstance(value, int):
         raise _invalid(field, "expected an integer", value)
     if not minimum <= value <= maximum:
@@ -149,7 +151,7 @@ def _client_fields(values: dict) -> dict:
     missing = [name for name in CLIENT_REQUIRED if values.get(name) is None]
     if missing:
         raise ApiError(400, f"Missing required field(s): {', '.join(missing)}")
-    seconds = dict(accept_numeric_string=True, minimum=1, maximum=INT32_MAX)
+    seconds = dict(minimum=1, maximum=INT32_MAX)
     grant_types = values["grantTypes"]
     if not isinstance(grant_types, list) or not grant_types:
         raise _invalid("grantTypes", "expected a non-empty list of grant types", grant_types)
@@ -203,7 +205,7 @@ def _pat_validity(value: Any) -> int:
     if value is None:
         return DEFAULT_PAT_VALIDITY
     low, high = PAT_VALIDITY_RANGE
-    return _seconds("accessTokenValiditySeconds", value, accept_numeric_string=False, minimum=low, maximum=high)
+    return _seconds("accessTokenValiditySeconds", value, minimum=low, maximum=high)
 
 
 def validate_pat_create(body: Any, api_version: str, now: dt.datetime) -> dict:
@@ -250,6 +252,13 @@ def _future_timestamp(value: Any, now: dt.datetime) -> str:
     return format_timestamp(moment)
 
 
+def _sets_never_expires(operations: list[dict]) -> bool:
+    return any(
+        operation["op"] in ("add", "replace") and operation["path"] == "/userAwareTokenNeverExpires" and operation.get("value") is True
+        for operation in operations
+    )
+
+
 def validate_pat_patch(current: dict, operations: Any, api_version: str, now: dt.datetime) -> dict:
     """The PAT's patchable fields after the patch, validated as a whole."""
     modern = is_modern_pat_version(api_version)
@@ -260,8 +269,10 @@ def validate_pat_patch(current: dict, operations: Any, api_version: str, now: dt
     if modern:
         never_expires_ack = _boolean("userAwareTokenNeverExpires", patched.get("userAwareTokenNeverExpires"), False)
         expiration = patched.get("expirationDate")
+        if expiration is None and "expirationDate" in members and not _sets_never_expires(operations):
+            # The spec's rule: the acknowledgement in the same patch, even if the token already has it.
+            raise ApiError(400, f"Invalid expirationDate: {NEVER_EXPIRES_PATCH_RULE}")
         if expiration is None:
-            # Replacing with null needs the acknowledgement in this patch or already on the token.
             if not never_expires_ack:
                 raise ApiError(400, f"Invalid expirationDate: {NEVER_EXPIRES_RULE}")
         elif "expirationDate" in members:

@@ -27,16 +27,18 @@ def test_create_applies_defaults_and_returns_the_secret_once(acme):
     assert created["type"] == "CONFIDENTIAL" and created["scope"] == ["sp:scopes:all"]
     assert created["refreshTokenValiditySeconds"] == 86400
     assert created["internal"] is created["strongAuthSupported"] is created["claimsSupported"] is False
-    for name in ("businessName", "homepageUrl", "redirectUris", "lastUsed", "metadata"):
-        assert created[name] is None
+    # CreateOAuthClientResponse: businessName, homepageUrl (string) and redirectUris (array) are required
+    # and non-nullable; GetOAuthClientResponse declares them nullable, so the other answers keep null.
+    assert created["businessName"] == created["homepageUrl"] == "" and created["redirectUris"] == []
+    assert created["lastUsed"] is None and created["metadata"] is None
     assert TIMESTAMP.match(created["created"]) and created["created"] == created["modified"]
     fetched = acme.call("GET", clients_path("v1", created["id"])).json()
-    assert fetched == dict(created, secret=None)
+    assert fetched == dict(created, secret=None, businessName=None, homepageUrl=None, redirectUris=None)
 
 
-def test_create_keeps_given_values_and_accepts_numeric_strings(acme):
+def test_create_keeps_given_values(acme):
     created = acme.create_client(
-        accessTokenValiditySeconds="750", refreshTokenValiditySeconds="3600", businessName="Acme-Solar",
+        accessTokenValiditySeconds=750, refreshTokenValiditySeconds=3600, businessName="Acme-Solar",
         homepageUrl="http://localhost:12345", redirectUris=["http://localhost:12345"],
         grantTypes=["AUTHORIZATION_CODE", "CLIENT_CREDENTIALS", "REFRESH_TOKEN"], accessType="ONLINE",
         type="PUBLIC", internal=True, strongAuthSupported=True, claimsSupported=True, scope=["sp:oauth-client:read"],
@@ -44,6 +46,7 @@ def test_create_keeps_given_values_and_accepts_numeric_strings(acme):
     assert created["accessTokenValiditySeconds"] == 750 and created["refreshTokenValiditySeconds"] == 3600
     assert created["type"] == "PUBLIC" and created["internal"] is True and created["scope"] == ["sp:oauth-client:read"]
     assert created["redirectUris"] == ["http://localhost:12345"]
+    assert created["businessName"] == "Acme-Solar" and created["homepageUrl"] == "http://localhost:12345"
 
 
 def test_duplicate_names_are_allowed(acme):
@@ -67,6 +70,10 @@ def test_duplicate_names_are_allowed(acme):
         (client_body(accessTokenValiditySeconds="soon"), "accessTokenValiditySeconds"),
         (client_body(accessTokenValiditySeconds=7.5), "accessTokenValiditySeconds"),
         (client_body(accessTokenValiditySeconds=True), "accessTokenValiditySeconds"),
+        # int32 in the spec: the numeric strings old docs showed are refused, not converted.
+        (client_body(accessTokenValiditySeconds="750"), "accessTokenValiditySeconds"),
+        (client_body(refreshTokenValiditySeconds="3600"), "refreshTokenValiditySeconds"),
+        (client_body(refreshTokenValiditySeconds=False), "refreshTokenValiditySeconds"),
         (client_body(refreshTokenValiditySeconds=-1), "refreshTokenValiditySeconds"),
         (client_body(enabled="yes"), "enabled"),
         (client_body(redirectUris="http://x"), "redirectUris"),
@@ -134,6 +141,7 @@ def test_non_patchable_fields_are_refused_and_nothing_is_applied(acme, path):
         ([{"op": "replace", "path": "/enabled", "value": None}], "enabled"),
         ([{"op": "remove", "path": "/name"}], "name"),
         ([{"op": "replace", "path": "/accessTokenValiditySeconds", "value": "x"}], "accessTokenValiditySeconds"),
+        ([{"op": "replace", "path": "/accessTokenValiditySeconds", "value": "1200"}], "accessTokenValiditySeconds"),
         ([{"op": "jump", "path": "/name"}], "op must be one of"),
         ([{"op": "replace", "path": "/name"}], "value"),
         ({"op": "replace", "path": "/name", "value": "x"}, "array"),

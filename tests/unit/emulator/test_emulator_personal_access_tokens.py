@@ -18,6 +18,7 @@ from emulator_testlib import (
 )
 
 NEVER_EXPIRES_RULE = "If expirationDate is null or empty, userAwareTokenNeverExpires must be set to true"
+NEVER_EXPIRES_PATCH_RULE = "userAwareTokenNeverExpires must also be present in the patch request with a value of true"
 
 
 def tenant_now(emulator, tenant="acme") -> dt.datetime:
@@ -140,7 +141,9 @@ def test_listing_others_needs_org_admin(acme, emulator):
     user_id = next(i["id"] for i in emulator.state("acme")["identities"] if i["userName"] == "user")
     admin_id = next(i["id"] for i in emulator.state("acme")["identities"] if i["userName"] == "admin")
     assert [p["name"] for p in acme.call("GET", pats_path(), token=user_token, params={"owner-id": "me"}).json()] == ["seed-user"]
-    assert [p["name"] for p in acme.call("GET", pats_path(), token=user_token, params={"owner-id": user_id}).json()] == ["seed-user"]
+    # An explicit owner id needs the all-tokens right, even the caller's own id; only "me" does not.
+    own_id = acme.call("GET", pats_path(), token=user_token, params={"owner-id": user_id})
+    assert own_id.status_code == 403 and "owner-id=me" in error_text(own_id)
     assert acme.call("GET", pats_path(), token=user_token).status_code == 403
     assert acme.call("GET", pats_path(), token=user_token, params={"owner-id": admin_id}).status_code == 403
     assert [p["name"] for p in acme.call("GET", pats_path(), params={"owner-id": user_id}).json()] == ["seed-user"]
@@ -178,13 +181,19 @@ def test_modern_patch(acme, emulator, version):
     assert response.json()["name"] == "renamed" and response.json()["expirationDate"] == later
 
     never = [{"op": "replace", "path": "/expirationDate", "value": None}]
+    acknowledge = [{"op": "replace", "path": "/userAwareTokenNeverExpires", "value": True}]
     refused = acme.call("PATCH", pats_path(version, pat["id"]), patch=never)
-    assert refused.status_code == 400 and NEVER_EXPIRES_RULE in error_text(refused)
-    accepted = acme.call("PATCH", pats_path(version, pat["id"]), patch=never + [{"op": "replace", "path": "/userAwareTokenNeverExpires", "value": True}])
+    assert refused.status_code == 400 and NEVER_EXPIRES_PATCH_RULE in error_text(refused)
+    accepted = acme.call("PATCH", pats_path(version, pat["id"]), patch=never + acknowledge)
     assert accepted.status_code == 200 and accepted.json()["expirationDate"] is None
     assert accepted.json()["userAwareTokenNeverExpires"] is True
-    # Already acknowledged: null alone is fine now; un-acknowledging a never-expiring token is not.
-    assert acme.call("PATCH", pats_path(version, pat["id"]), patch=never).status_code == 200
+    # The spec's rule holds even when the token already has the flag: null needs it in the same patch.
+    for without_flag in (never, [{"op": "remove", "path": "/expirationDate"}]):
+        again = acme.call("PATCH", pats_path(version, pat["id"]), patch=without_flag)
+        assert again.status_code == 400 and NEVER_EXPIRES_PATCH_RULE in error_text(again)
+    assert acme.call("PATCH", pats_path(version, pat["id"]), patch=never + acknowledge).status_code == 200
+    # Patches that leave expirationDate alone need no flag; un-acknowledging a never-expiring token fails.
+    assert acme.call("PATCH", pats_path(version, pat["id"]), patch=[{"op": "replace", "path": "/name", "value": "n"}]).status_code == 200
     flip = [{"op": "replace", "path": "/userAwareTokenNeverExpires", "value": False}]
     assert acme.call("PATCH", pats_path(version, pat["id"]), patch=flip).status_code == 400
 

@@ -320,5 +320,7 @@ def test_oauth_info(acme):
     info = response.json()
     assert info["tenantName"] == "acme"
     assert info["tokenEndpoint"] == acme.url("/oauth/token")
-    assert info["authorizeEndpoint"] == acme.url("/oauth/authorize")
-    assert {"tenantId", "cloudDomainUrl", "logoutUrl", "pod"} <= set(info)
+    # The docs put the browser endpoints on the UI host, https://{tenant}.identitynow.com.
+    assert info["authorizeEndpoint"] == "https://acme.identitynow.com/oauth/authorize"
+    assert info["cloudDomainUrl"] == "https://acme.identitynow.com"
+    assert {"tenantId", "logoutUrl", "pod"} <= set(info)
