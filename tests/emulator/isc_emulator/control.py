@@ -12,6 +12,7 @@ rate limited, faulted or validated against the spec.
 ``GET /__emulator/signing-key``            the HS256 secret, or the RS256 public key in PEM
 ``GET|DELETE /__emulator/violations``      OpenAPI violations (``--openapi-spec``) / clear them
 ``GET|DELETE /__emulator/quirk-observations``  deviations caused only by an enabled ``--quirk``
+``GET|POST /__emulator/quirks``            quirks in effect / ``{"quirks": [...]}`` replaces them
 ``POST /__emulator/seed``                  store OAuth clients and PATs directly (no rate limit)
 =========================================  =====================================================
 """
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from .faults import FaultRuleError
 from .resources import (
+    QUIRKS,
     add_client,
     add_pat,
     check_unique_pat_name,
@@ -140,6 +142,17 @@ def _violations(ctx: "TenantContext", request: Request) -> Response:
         return json_response(200, list(ctx.state.violations))
 
 
+def _quirks(ctx: "TenantContext", request: Request) -> Response:
+    with ctx.state.lock:
+        if request.method == "POST":
+            body = _json_body(request)
+            quirks = body.get("quirks") if isinstance(body, dict) else None
+            if not isinstance(quirks, list) or any(quirk not in QUIRKS for quirk in quirks):
+                raise ControlError(400, f'expected {{"quirks": [...]}} with names from: {", ".join(QUIRKS)}')
+            ctx.state.quirks = frozenset(quirks)
+        return json_response(200, {"quirks": sorted(ctx.state.quirks), "known": list(QUIRKS)})
+
+
 def _quirk_observations(ctx: "TenantContext", request: Request) -> Response:
     with ctx.state.lock:
         if request.method == "DELETE":
@@ -207,7 +220,7 @@ def _seed(ctx: "TenantContext", request: Request) -> Response:
                 pats.append((owner.id, fields))
         except ApiError as error:
             raise ControlError(400, f"invalid seed: {error}") from None
-        seeded_clients = [client_created_representation(add_client(state, fields), ctx.settings.quirks) for fields in clients]
+        seeded_clients = [client_created_representation(add_client(state, fields), state.quirks) for fields in clients]
         seeded_pats = [pat_created_representation(ctx, add_pat(state, owner_id, fields), "v1") for owner_id, fields in pats]
         return json_response(200, {"oauth_clients": seeded_clients, "personal_access_tokens": seeded_pats})
 
@@ -223,6 +236,7 @@ ENDPOINTS: dict[str, tuple[tuple[str, ...], Callable[["TenantContext", Request],
     "signing-key": (("GET",), _signing_key),
     "violations": (("GET", "DELETE"), _violations),
     "quirk-observations": (("GET", "DELETE"), _quirk_observations),
+    "quirks": (("GET", "POST"), _quirks),
     "seed": (("POST",), _seed),
 }
 

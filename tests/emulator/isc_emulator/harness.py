@@ -227,6 +227,14 @@ class Emulator:
     def clear_violations(self, tenant: Optional[str] = None) -> None:
         self._control("DELETE", tenant, "violations")
 
+    def quirks(self, tenant: Optional[str] = None) -> list[str]:
+        """The quirks in effect on the tenant."""
+        return self._control("GET", tenant, "quirks")["quirks"]
+
+    def set_quirks(self, tenant: Optional[str], quirks: Iterable[str]) -> list[str]:
+        """Replace the tenant's quirks (resets keep them); returns the quirks now in effect."""
+        return self._control("POST", tenant, "quirks", {"quirks": list(quirks)})["quirks"]
+
     def quirk_observations(self, tenant: Optional[str] = None) -> list[dict]:
         """Exchanges that deviated from the spec only because of an enabled quirk."""
         return self._control("GET", tenant, "quirk-observations")

@@ -188,7 +188,7 @@ def add_client(state: "TenantState", fields: dict) -> OAuthClient:
 
 def create_client(call: Call) -> Response:
     client = add_client(call.ctx.state, validate_client_create(_body(call, JSON)))
-    return json_response(200, client_created_representation(client, call.ctx.settings.quirks))
+    return json_response(200, client_created_representation(client, call.ctx.state.quirks))
 
 
 def get_client(call: Call) -> Response:

@@ -142,7 +142,7 @@ def serve(ctx: TenantContext, request: Request) -> Optional[Response]:
         return response
     response, meta = _handle_isc(ctx, request)
     if ctx.spec_checker is not None:
-        violations, quirk_observations = ctx.spec_checker.check(request, response, ctx.settings.quirks)
+        violations, quirk_observations = ctx.spec_checker.check(request, response, ctx.state.quirks)
         if violations or quirk_observations:
             ctx.state.record_violations(violations, quirk_observations)
     if rule is not None and rule.action == "drop_after_apply":

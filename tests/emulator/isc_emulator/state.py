@@ -41,7 +41,7 @@ class TenantSettings:
     pod: str = "emulator-local"
     pat_limit: int = PAT_LIMIT_PER_USER  # PATs per user; 0 means no limit
     default_page_size: Optional[int] = None  # list answers without ``limit``: all objects, or at most this many
-    quirks: frozenset = frozenset()  # deliberate deviations from the spec (spec_validation.QUIRKS)
+    quirks: frozenset = frozenset()  # deliberate deviations from the spec at start-up (resources.QUIRKS)
 
     @property
     def tenant_id(self) -> str:
@@ -166,6 +166,8 @@ class TenantState:
     issued_secrets: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        # The quirks in effect: --quirk at start-up, changed at /__emulator/quirks, kept across resets.
+        self.quirks = frozenset(self.settings.quirks)
         self.rate_limiter = SlidingWindowRateLimiter(self.settings.rate_limit, self.settings.rate_window)
         self.reset()
 
