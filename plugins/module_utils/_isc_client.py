@@ -108,40 +108,44 @@ class IscClient(object):
         return self.request('DELETE', path)[0]
 
     def paginate(self, path, params=None, page_size=PAGE_SIZE):
-        """Every item of a list endpoint, page by page (record offset, no silent cap).
+        """Every item of a list endpoint, sending only the parameters the operation declares.
 
-        Some ISC list endpoints ignore limit/offset and always answer everything;
-        that is detected (a page longer than asked for, or a page of items seen
-        already) so nothing is fetched twice or lost.
+        The published list operations of /oauth-clients and /personal-access-tokens declare only ``filters`` (and
+        ``owner-id``), so the first request sends nothing else. ISC's general collection parameters still apply to
+        a server that pages by default (at most 250 items, record offset): an answer of exactly page_size items,
+        or an X-Total-Count above what came, may be a truncated first page, and only then are the next pages
+        asked for with limit and offset. A server that ignores offset (the same items again) ends the loop.
         """
         items = []
         seen = set()
-        offset = 0
+        query = dict(params or {})
         while True:
-            query = dict(params or {})
-            query.update(limit=page_size, offset=offset, count='true')
             page, response = self.request('GET', path, params=query)
             if not isinstance(page, list):
                 raise IscError('GET %s did not answer a list' % self.url(path), method='GET', url=self.url(path))
-            fresh = []
-            for item in page:
-                ident = item.get('id') if isinstance(item, dict) else None
-                if ident is not None and ident in seen:
-                    continue
-                if ident is not None:
-                    seen.add(ident)
-                fresh.append(item)
-            if offset and page and not fresh:
-                break  # offset ignored: the server sent the first page again
+            fresh = [item for item in page if not _seen_before(item, seen)]
+            if query.get('offset') and not fresh:
+                break  # offset ignored: the server sent a page seen already
             items.extend(fresh)
             total = _int_or_none(response.headers.get('X-Total-Count'))
-            if len(page) != page_size or (total is not None and len(items) >= total):
+            truncated = len(page) == page_size if total is None else len(items) < total
+            if not truncated or not page:
                 break
-            offset += len(page)
+            query = dict(params or {}, limit=page_size, offset=len(items))
         return items
 
     def close(self):
         self.transport.close()
+
+
+def _seen_before(item, seen):
+    ident = item.get('id') if isinstance(item, dict) else None
+    if ident is None:
+        return False
+    if ident in seen:
+        return True
+    seen.add(ident)
+    return False
 
 
 def _int_or_none(value):

@@ -17,40 +17,59 @@ from __future__ import annotations
 
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_api import OAUTH_CLIENTS
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_errors import IscOptionError
-from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_resource import Field, ResourceType
+from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_resource import (
+    Field,
+    ResourceEngine,
+    ResourceType,
+)
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_validate import (
+    check_int32,
     check_list,
     check_name,
-    check_positive,
+    check_redirect_uri,
+    check_scope,
+    check_text,
     check_url,
 )
 
 GRANT_TYPES = ('CLIENT_CREDENTIALS', 'AUTHORIZATION_CODE', 'REFRESH_TOKEN')
 
 
-def validate(engine):
-    params = engine.params
-    if params['state'] == 'absent' and not (params['id'] or params['name']):
-        raise IscOptionError('state=absent needs id or name to know which OAuth client to delete')
-    check_name(params['name'])
-    check_positive(params['access_token_validity_seconds'], 'access_token_validity_seconds')
-    check_positive(params['refresh_token_validity_seconds'], 'refresh_token_validity_seconds')
-    for option in ('grant_types', 'redirect_uris', 'scope'):
-        check_list(params[option], option)
-    for uri in params['redirect_uris'] or []:
-        check_url(uri, 'redirect_uris item', web_only=False)
-    check_url(params['homepage_url'], 'homepage_url')
-    if params['grant_types'] is not None and not params['grant_types'] and params['state'] == 'present':
-        raise IscOptionError('grant_types must name at least one grant type')
-    if 'AUTHORIZATION_CODE' in (params['grant_types'] or []) and params['redirect_uris'] == []:
-        raise IscOptionError('grant_types includes AUTHORIZATION_CODE, which needs at least one redirect URI '
-                             'in redirect_uris')
+class OAuthClientEngine(ResourceEngine):
+    """OAuth clients: validation before any request, and the redirect-URI rule of the authorization code grant."""
 
+    def validate(self):
+        super(OAuthClientEngine, self).validate()
+        params = self.params
+        if params['state'] == 'absent' and not (params['id'] or params['name']):
+            raise IscOptionError('state=absent needs id or name to know which OAuth client to delete')
+        check_name(params['name'])
+        check_text(params['description'], 'description')
+        check_text(params['business_name'], 'business_name', allow_empty=True)
+        check_int32(params['access_token_validity_seconds'], 'access_token_validity_seconds', minimum=1)
+        check_int32(params['refresh_token_validity_seconds'], 'refresh_token_validity_seconds', minimum=1)
+        for option in ('grant_types', 'redirect_uris', 'scope'):
+            check_list(params[option], option)
+        for uri in params['redirect_uris'] or []:
+            check_redirect_uri(uri, 'redirect_uris item')
+        if params['homepage_url']:
+            check_url(params['homepage_url'], 'homepage_url')
+        for scope in params['scope'] or []:
+            check_scope(scope, 'scope item')
+        if params['scope'] == []:
+            raise IscOptionError('scope must name at least one scope; leave scope unset for ISC\'s default '
+                                 '(sp:scopes:all). An empty list cannot be told apart from "not set" once ISC has '
+                                 'stored it, so it would never be idempotent')
+        if params['grant_types'] is not None and not params['grant_types'] and params['state'] == 'present':
+            raise IscOptionError('grant_types must name at least one grant type')
+        if 'AUTHORIZATION_CODE' in (params['grant_types'] or []) and params['redirect_uris'] == []:
+            raise IscOptionError('grant_types includes AUTHORIZATION_CODE, which needs at least one redirect URI '
+                                 'in redirect_uris')
 
-def check_outcome(engine, client):
-    if 'AUTHORIZATION_CODE' in (client.get('grantTypes') or []) and not client.get('redirectUris'):
-        raise IscOptionError('The OAuth client %r would have the AUTHORIZATION_CODE grant type without a redirect '
-                             'URI; set redirect_uris' % (client.get('name'),))
+    def check_outcome(self, client):
+        if 'AUTHORIZATION_CODE' in (client.get('grantTypes') or []) and not client.get('redirectUris'):
+            raise IscOptionError('The OAuth client %r would have the AUTHORIZATION_CODE grant type without a '
+                                 'redirect URI; set redirect_uris' % (client.get('name'),))
 
 
 OAUTH_CLIENT = ResourceType(
@@ -74,10 +93,9 @@ OAUTH_CLIENT = ResourceType(
         Field('claims_supported', 'claimsSupported', 'bool'),
         Field('scope', 'scope', 'set', patchable=False),
     ],
-    validate=validate,
-    check_outcome=check_outcome,
+    engine_class=OAuthClientEngine,
     recreate_warning='The OAuth client is being replaced: it gets a new id and a new secret, and credentials of '
-                     'the old client stop working.',
+                     'the old client stop working once the new secret is delivered.',
 )
 
 

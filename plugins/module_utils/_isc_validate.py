@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import unicodedata
 
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_errors import IscOptionError
 
@@ -22,29 +23,76 @@ except ImportError:  # pragma: no cover
     from urlparse import urlsplit  # type: ignore
 
 MAX_NAME_LENGTH = 255
+MAX_TEXT_LENGTH = 2000
 MAX_LIST_ITEMS = 100
+INT32_MAX = 2 ** 31 - 1
 _CONTROL = re.compile(r'[\x00-\x1f\x7f]')
 _SCHEME = re.compile(r'^[A-Za-z][A-Za-z0-9+.-]*$')
+# Schemes a redirect URI must never have: they run code in, or read from, the browser or the local machine.
+FORBIDDEN_REDIRECT_SCHEMES = ('javascript', 'data', 'vbscript', 'file', 'about', 'blob')
+# ISC scopes are colon-separated words: sp:scopes:all, sp:oauth-client:manage, idn:sources:read.
+_SCOPE = re.compile(r'^[A-Za-z0-9_*.-]+(:[A-Za-z0-9_*.-]+)+$')
+# Unicode categories never allowed in names and descriptions: controls (Cc), format characters (Cf: bidirectional
+# overrides such as U+202E, zero-width characters), line and paragraph separators (Zl, Zp: U+2028, U+2029),
+# unassigned code points and surrogates (Cn, Cs).
+_FORBIDDEN_CATEGORIES = {'Cc': 'control', 'Cf': 'invisible formatting or bidirectional',
+                         'Zl': 'line separator', 'Zp': 'paragraph separator', 'Cn': 'unassigned', 'Cs': 'surrogate'}
 
 
-def check_name(value, option='name'):
-    if value is None:
+def _check_characters(value, option):
+    for char in value:
+        kind = _FORBIDDEN_CATEGORIES.get(unicodedata.category(char))
+        if kind:
+            raise IscOptionError('%s must not contain %s characters (found U+%04X); newlines, tabs and invisible '
+                                 'characters make a name look like another one' % (option, kind, ord(char)))
+
+
+def check_text(value, option, max_length=MAX_TEXT_LENGTH, allow_empty=False):
+    """Free text (names, descriptions): printable, no leading or trailing white space, bounded length."""
+    if value is None or (allow_empty and value == ''):
         return
     if not value.strip():
         raise IscOptionError('%s must not be empty' % option)
-    if len(value) > MAX_NAME_LENGTH:
-        raise IscOptionError('%s is %d characters long; at most %d are allowed'
-                             % (option, len(value), MAX_NAME_LENGTH))
-    if _CONTROL.search(value):
-        raise IscOptionError('%s must not contain control characters such as newlines or tabs' % option)
+    if value != value.strip():
+        raise IscOptionError('%s must not begin or end with white space (got %r)' % (option, value[:60]))
+    if len(value) > max_length:
+        raise IscOptionError('%s is %d characters long; at most %d are allowed' % (option, len(value), max_length))
+    _check_characters(value, option)
 
 
-def check_positive(value, option, minimum=1, maximum=None):
+def check_name(value, option='name'):
+    check_text(value, option, MAX_NAME_LENGTH)
+
+
+def check_int32(value, option, minimum=None, maximum=INT32_MAX):
+    """A whole number, not a boolean, within ISC's int32 fields (and minimum/maximum when given)."""
     if value is None:
         return
-    if value < minimum or (maximum is not None and value > maximum):
-        bounds = 'at least %d' % minimum if maximum is None else 'between %d and %d' % (minimum, maximum)
-        raise IscOptionError('%s must be %s, not %s' % (option, bounds, value))
+    if isinstance(value, bool):
+        raise IscOptionError('%s must be a whole number of seconds, not the boolean %s' % (option, value))
+    low = -INT32_MAX - 1 if minimum is None else minimum
+    if not low <= value <= maximum:
+        raise IscOptionError('%s must be between %d and %d, not %s' % (option, low, maximum, value))
+
+
+def check_redirect_uri(value, option):
+    """http(s) or a custom application scheme (com.example.app:/cb); never script, data or file URIs; no fragment."""
+    check_url(value, option, web_only=False)
+    parts = urlsplit(value)
+    if parts.scheme.lower() in FORBIDDEN_REDIRECT_SCHEMES:
+        raise IscOptionError('%s %r uses the %s: scheme, which a redirect URI must never use; use https:// (or a '
+                             'custom scheme of a native application)' % (option, value, parts.scheme.lower()))
+    if parts.fragment or value.endswith('#'):
+        raise IscOptionError('%s %r must not have a fragment (#...): OAuth 2.0 forbids it in redirect URIs'
+                             % (option, value))
+    if parts.scheme.lower() in ('http', 'https') and not parts.netloc:
+        raise IscOptionError('%s %r needs a host' % (option, value))
+
+
+def check_scope(value, option):
+    if value is not None and not _SCOPE.match(value):
+        raise IscOptionError('%s %r is not an ISC scope (colon-separated words such as sp:scopes:all or '
+                             'sp:oauth-client:manage)' % (option, value))
 
 
 def check_list(values, option, max_items=MAX_LIST_ITEMS):

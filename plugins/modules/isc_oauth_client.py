@@ -26,6 +26,7 @@ extends_documentation_fragment:
   - sailpoint_isc.oauth.attributes
   - sailpoint_isc.oauth.attributes.resource_module
   - sailpoint_isc.oauth.api_version
+  - sailpoint_isc.oauth.write_path
 options:
   state:
     description:
@@ -40,31 +41,37 @@ options:
   name:
     description:
       - Human-readable name. Identifies the client when O(id) is not given. Required to create a client.
+      - At most 255 characters, without control, invisible formatting or bidirectional characters and without
+        leading or trailing white space.
     type: str
   description:
     description:
-      - Description. Required to create a client.
+      - Description. Required to create a client. At most 2000 characters, with the character rules of O(name).
     type: str
   business_name:
     description:
-      - Name of the business the client belongs to.
+      - Name of the business the client belongs to. V("") clears it.
     type: str
   homepage_url:
     description:
-      - Homepage URL of the owner of the client (http or https).
+      - Homepage URL of the owner of the client (http or https). V("") clears it.
     type: str
   access_token_validity_seconds:
     description:
-      - Lifetime of the access tokens the client gets, in seconds. Required to create a client.
+      - Lifetime of the access tokens the client gets, in seconds (1 to 2147483647, ISC's int32). Required to
+        create a client.
     type: int
   refresh_token_validity_seconds:
     description:
-      - Lifetime of the refresh tokens the client gets, in seconds. ISC uses 86400 when it is not set on creation.
+      - Lifetime of the refresh tokens the client gets, in seconds (1 to 2147483647). The published API gives no
+        default; when it is not set on creation, ISC chooses.
     type: int
   redirect_uris:
     description:
       - Approved redirect URIs of the authorization code flow; at least one is needed with V(AUTHORIZATION_CODE).
-      - Compared without regard to order.
+      - Each is an absolute http(s) URI or one of a native application's own scheme (C(com.example.app:/callback)),
+        without a fragment; C(javascript:), C(data:), C(vbscript:), C(file:), C(about:) and C(blob:) are refused.
+      - Compared without regard to order. V([]) clears them (null, V("") and V([]) are all "none" when compared).
     type: list
     elements: str
   grant_types:
@@ -80,7 +87,8 @@ options:
     choices: [ONLINE, OFFLINE]
   type:
     description:
-      - Public or confidential client. ISC uses V(CONFIDENTIAL) when it is not set on creation.
+      - Public or confidential client. The published API gives no default; when it is not set on creation, ISC
+        chooses.
       - Cannot be changed on an existing client, see O(recreate).
     type: str
     choices: [CONFIDENTIAL, PUBLIC]
@@ -103,17 +111,20 @@ options:
     type: bool
   scope:
     description:
-      - Scopes of the client. ISC grants V(sp:scopes:all) when it is not set on creation.
+      - Scopes of the client, each in ISC's scope syntax (colon-separated words such as C(sp:scopes:all)). ISC grants
+        V(sp:scopes:all) when it is not set on creation.
+      - An empty list is refused: leave O(scope) unset for the default.
       - Compared without regard to order. Cannot be changed on an existing client, see O(recreate).
     type: list
     elements: str
   recreate:
     description:
-      - When a change needs an option that ISC cannot patch (O(scope), O(type), O(internal)), delete the client and
-        create it again with the merged options.
+      - When a change needs an option that ISC cannot patch (O(scope), O(type), O(internal)), replace the client:
+        a new client with the merged options is created first, its secret delivered (O(secret_file), or
+        RV(client_secret)), and only then is the old client deleted, so a failed create leaves the old client
+        working.
       - The new client has a B(new id and a new secret); everything using the old credentials stops working.
-      - Also used when a create's answer was lost after ISC applied it; the orphan is replaced so that a secret is
-        in hand.
+      - Without it, such a change fails before any write, naming the options.
     type: bool
     default: false
 notes:
@@ -127,7 +138,7 @@ seealso:
 '''
 
 EXAMPLES = r'''
-- name: An API client for the CI pipeline; keep the secret out of the log
+- name: An API client for the CI pipeline; its secret is written to a private file before the task returns
   sailpoint_isc.oauth.isc_oauth_client:
     name: ci-pipeline
     description: Used by the CI pipeline to deploy sources
@@ -135,15 +146,8 @@ EXAMPLES = r'''
     access_type: OFFLINE
     access_token_validity_seconds: 750
     enabled: true
+    secret_file: "{{ lookup('env', 'HOME') }}/.isc/secrets/prod/ci-pipeline.json"
   register: ci_client
-  no_log: true
-
-- name: Store a new secret in a file only the controller user can read (only created clients have one)
-  ansible.builtin.copy:
-    dest: "{{ lookup('env', 'HOME') }}/.isc/ci-pipeline.json"
-    content: "{{ {'client_id': ci_client.client_id, 'client_secret': ci_client.client_secret} | to_json }}"
-    mode: "0600"
-  when: ci_client.client_secret is defined and ci_client.client_secret
   no_log: true
 
 - name: A web application using the authorization code flow with refresh tokens
@@ -210,9 +214,22 @@ client_id:
   type: str
 client_secret:
   description:
-    - Secret of the created client. ISC shows it only once; store it now. In check mode, a placeholder.
+    - Secret of the created client. ISC shows it only once; store it now (or let O(secret_file) do it). In check
+      mode, a placeholder.
   returned: when the client was created (or recreated)
   type: str
+secret_file:
+  description: The file the new credential was written to (O(secret_file)), or null when none was given.
+  returned: when the client was created (or recreated)
+  type: str
+recovered:
+  description:
+    - Provisional clients of this name left by unfinished writes that this task dealt with, each with its C(id),
+      C(name) and C(action) (V(deleted), or V(adopted) when O(secret_file) held its id).
+  returned: when there were any
+  type: list
+  elements: dict
+  sample: [{id: 2c9180835d2e5168015d32f890ca1582, name: ci-pipeline (creating 3f9a0c1e), action: deleted}]
 '''
 
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_module import run_module

@@ -120,7 +120,6 @@ from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_oauth_cli
     OAUTH_CLIENT_EXTRA_OPTIONS,
 )
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_resource import (
-    ResourceEngine,
     info_argument_spec,
     public_view,
     resource_argument_spec,
@@ -129,7 +128,7 @@ from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_task impo
 
 
 def report(ctx):
-    engine = ResourceEngine(ctx, OAUTH_CLIENT)
+    engine = OAUTH_CLIENT.engine(ctx)
     if ctx.params['compare_with'] is None:
         return dict(oauth_clients=engine.info())
     item_spec = resource_argument_spec(OAUTH_CLIENT, OAUTH_CLIENT_EXTRA_OPTIONS)

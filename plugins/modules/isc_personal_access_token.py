@@ -21,8 +21,11 @@ description:
     In API versions V(v1), V(v2025) and V(v2026), a token without O(expiration_date) never expires, and ISC then
     requires O(user_aware_token_never_expires=true); a given date must be in the future. In V(v3), V(beta) and
     V(v2024), a token expires at most 6 months after creation and O(user_aware_token_never_expires) does not exist.
-  - ISC allows at most 10 PATs per user; a create that would exceed it fails without writing and names the
-    existing tokens, least recently used first.
+  - ISC allows at most 10 PATs per user; a create, or a regeneration (which creates the replacement before it
+    deletes the old token), that would exceed it fails without writing and names the existing tokens, least
+    recently used first.
+  - Tokens that ISC marks C(managed) are never matched by O(name): this module adopts, renames, regenerates or
+    deletes one only when the task gives its O(id).
   - The secret (RV(client_secret)) exists only in the answer to the create call and is returned only when the
     token is created or regenerated.
 extends_documentation_fragment:
@@ -31,6 +34,7 @@ extends_documentation_fragment:
   - sailpoint_isc.oauth.attributes
   - sailpoint_isc.oauth.attributes.resource_module
   - sailpoint_isc.oauth.api_version
+  - sailpoint_isc.oauth.write_path
 options:
   state:
     description:
@@ -54,7 +58,8 @@ options:
     default: me
   scope:
     description:
-      - Scopes of the token. ISC grants V(sp:scopes:all) when a token is created without a scope.
+      - Scopes of the token, in ISC's scope syntax. ISC grants V(sp:scopes:all) when a token is created without a
+        scope; an empty list is refused.
       - Compared without regard to order. A change can take up to 20 minutes to reach new bearer tokens.
     type: list
     elements: str
@@ -73,15 +78,20 @@ options:
   user_aware_token_never_expires:
     description:
       - Acknowledge that the token never expires (API versions V(v1), V(v2025), V(v2026) only). With V(true) and no
-        O(expiration_date), the token never expires; an existing token's expiration date is removed.
+        O(expiration_date), the token never expires; an existing token's expiration date is removed (one patch that
+        sets the flag and removes the date, as ISC requires).
     type: bool
   regenerate:
     description:
-      - Rotate the token's secret now. A new token is created under a temporary name, the old one deleted, then the
-        new one given the old name, so the name is never missing. The new token has a new ID (its client ID) and secret,
-        returned as RV(client_id) and RV(client_secret); credentials of the old token stop working.
-      - If a step fails, exactly one usable token is left and the error says which; if the new token exists, its
-        secret is returned with the failure.
+      - Rotate the token's secret now. A new token is created under the temporary name C(<name> (rotating <8 hex
+        digits>)), its secret delivered (O(secret_file), or RV(client_secret)), then the old one deleted and the new
+        one given the old name. The new token has a new ID (its client ID) and secret; credentials of the old token
+        stop working.
+      - If a step fails, the old token is left working until the new secret was delivered; a rerun finishes or undoes
+        an interrupted rotation (see RV(recovered)).
+      - In V(v3), V(beta) and V(v2024) a token that never expires cannot be regenerated (those versions cannot create
+        one) unless O(expiration_date) is given.
+      - At the limit of 10 tokens per user a regeneration fails before any write: delete a token first.
       - Changes the token on every run; use it when a rotation is due.
     type: bool
     default: false
@@ -108,20 +118,12 @@ EXAMPLES = r'''
     user_aware_token_never_expires: true
   no_log: true
 
-- name: Rotate the reporting token and store the new secret
-  block:
-    - name: Rotate
-      sailpoint_isc.oauth.isc_personal_access_token:
-        name: reporting-job
-        regenerate: true
-      register: rotated
-      no_log: true
-    - name: Store the new credentials, readable only by the controller user
-      ansible.builtin.copy:
-        dest: "{{ lookup('env', 'HOME') }}/.isc/reporting-job.json"
-        content: "{{ {'client_id': rotated.client_id, 'client_secret': rotated.client_secret} | to_json }}"
-        mode: "0600"
-      no_log: true
+- name: Rotate the reporting token; the new secret is on disk before the old token is deleted
+  sailpoint_isc.oauth.isc_personal_access_token:
+    name: reporting-job
+    regenerate: true
+    secret_file: "{{ lookup('env', 'HOME') }}/.isc/secrets/prod/reporting-job.json"
+  no_log: true
 
 - name: An admin removes another identity's token
   sailpoint_isc.oauth.isc_personal_access_token:
@@ -163,6 +165,18 @@ client_secret:
   description: Secret of the new token. ISC shows it only once; store it now. In check mode, a placeholder.
   returned: when the token was created or regenerated
   type: str
+secret_file:
+  description: The file the new credential was written to (O(secret_file)), or null when none was given.
+  returned: when the token was created or regenerated
+  type: str
+recovered:
+  description:
+    - Provisional tokens of this name left by unfinished writes that this task dealt with, each with its C(id),
+      C(name) and C(action) (V(deleted), or V(adopted) when O(secret_file) held its id).
+  returned: when there were any
+  type: list
+  elements: dict
+  sample: [{id: ef38f94347e94562b5bb8424a56397d9, name: reporting-job (rotating 3f9a0c1e), action: adopted}]
 '''
 
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_module import run_module

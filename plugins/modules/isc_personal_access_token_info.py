@@ -106,17 +106,13 @@ personal_access_tokens:
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_module import run_module
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_personal_access_token import (
     PERSONAL_ACCESS_TOKEN,
-    decorate,
 )
-from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_resource import (
-    ResourceEngine,
-    info_argument_spec,
-)
+from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_resource import info_argument_spec
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_task import IscModuleSpec
 
 
 def report(ctx):
-    return dict(personal_access_tokens=ResourceEngine(ctx, PERSONAL_ACCESS_TOKEN).info(decorate))
+    return dict(personal_access_tokens=PERSONAL_ACCESS_TOKEN.engine(ctx).info())
 
 
 SPEC = IscModuleSpec(

@@ -81,20 +81,37 @@ def items(start, count):
     return [{'id': 'i%d' % n} for n in range(start, start + count)]
 
 
-def test_paging_uses_limit_offset_and_total_count(tmp_path):
-    api, session = client([token(1), response(200, items(0, 250), {'X-Total-Count': '500'}),
-                           response(200, items(250, 250), {'X-Total-Count': '500'})], tmp_path)
-    assert len(api.paginate('/oauth-clients/v1')) == 500
-    assert [c['params']['offset'] for c in session.calls[1:]] == [0, 250]
-    assert session.calls[1]['params']['limit'] == 250
+def test_first_list_call_sends_only_declared_parameters(tmp_path):
+    api, session = client([token(1), response(200, items(0, 3))], tmp_path)
+    assert len(api.paginate('/personal-access-tokens/v1', {'owner-id': 'me'})) == 3
+    assert session.calls[1]['params'] == {'owner-id': 'me'}
+    assert len(session.calls) == 2
 
 
-def test_paging_without_total_stops_at_short_page(tmp_path):
-    api, session = client([token(1), response(200, items(0, 250)), response(200, items(250, 3))], tmp_path)
-    assert len(api.paginate('/x')) == 253
+def test_a_full_default_page_asks_for_the_next_with_limit_and_offset(tmp_path):
+    api, session = client([token(1), response(200, items(0, 250)), response(200, items(250, 250)),
+                           response(200, items(500, 3))], tmp_path)
+    assert [i['id'] for i in api.paginate('/x', {'filters': 'lastUsed isnull'})] == ['i%d' % n for n in range(503)]
+    assert [c['params'] for c in session.calls[1:]] == [
+        {'filters': 'lastUsed isnull'},
+        {'filters': 'lastUsed isnull', 'limit': 250, 'offset': 250},
+        {'filters': 'lastUsed isnull', 'limit': 250, 'offset': 500},
+    ]
 
 
-def test_paging_detects_server_ignoring_limit(tmp_path):
+def test_total_count_above_what_came_asks_for_more_even_after_a_short_page(tmp_path):
+    api, session = client([token(1), response(200, items(0, 100), {'X-Total-Count': '150'}),
+                           response(200, items(100, 50), {'X-Total-Count': '150'})], tmp_path)
+    assert len(api.paginate('/x')) == 150
+    assert session.calls[2]['params'] == {'limit': 250, 'offset': 100}
+
+
+def test_total_count_reached_stops_even_at_exactly_a_page(tmp_path):
+    api, session = client([token(1), response(200, items(0, 250), {'X-Total-Count': '250'})], tmp_path)
+    assert len(api.paginate('/x')) == 250 and len(session.calls) == 2
+
+
+def test_paging_detects_server_answering_everything(tmp_path):
     api, session = client([token(1), response(200, items(0, 300))], tmp_path)
     assert len(api.paginate('/x')) == 300 and len(session.calls) == 2
 
@@ -102,12 +119,6 @@ def test_paging_detects_server_ignoring_limit(tmp_path):
 def test_paging_detects_server_ignoring_offset(tmp_path):
     api, session = client([token(1), response(200, items(0, 250)), response(200, items(0, 250))], tmp_path)
     assert len(api.paginate('/x')) == 250 and len(session.calls) == 3
-
-
-def test_paging_keeps_filters(tmp_path):
-    api, session = client([token(1), response(200, [])], tmp_path)
-    api.paginate('/x', {'filters': 'lastUsed isnull'})
-    assert session.calls[1]['params']['filters'] == 'lastUsed isnull'
 
 
 def test_public_get_sends_no_token(tmp_path):
