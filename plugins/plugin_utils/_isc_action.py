@@ -7,18 +7,26 @@
 # The interfaces in this file are meant for use within the sailpoint_isc.oauth collection
 # and may not remain stable to outside uses. Changes may be made in ANY release, even a bugfix release.
 
-"""Runs a module's work in-process on the controller when the task runs locally.
+"""The action plugin of every module: connection variables, login checks, and where the work runs.
 
-A module process costs about half a second per task (build, copy and start
-AnsiballZ), while the work of an ISC module is a few HTTP calls. ISC tasks
-nearly always run on the controller (``connection: local`` or ``delegate_to:
-localhost``), so the action plugin of each module validates the arguments
-against the module's own spec and runs the same engine here. Anything else
-(another connection, become, async) takes the ordinary module path, so a task
-delegated to a bastion that alone reaches ISC still works.
+On the controller, for every task, before anything runs:
 
-Parity with AnsibleModule, kept on purpose: the same validation messages,
-check-mode refusal, ``no_log`` masking of everything returned, ``invocation``.
+* connection options the task did not set are taken from the ``isc_*`` variables the lookup reads (the
+  ``PLUGINS`` parts of the ``connection`` and ``auth`` doc fragments name them), templated; the environment
+  is read after that by the module, wherever it runs. So one inventory serves modules and the lookup alike;
+* login options that look like fields of the managed object (``grant_type: [CLIENT_CREDENTIALS]``) or that the
+  grant does not use are refused, naming the option meant.
+
+Then the work runs in one of two places. A module process costs about half a second per task (build, copy and
+start AnsiballZ) while the work of an ISC module is a few HTTP calls, and ISC tasks nearly always run on the
+controller (``connection: local``, ``delegate_to: localhost``, AWX/AAP): such tasks validate the arguments
+against the module's own spec and run the same engine in this process. Anything else (another connection,
+``become``, ``async``) takes the ordinary module path through ``ActionBase._execute_module``, which handles
+async (``_supports_async``), become and the remote temporary directory as for any module.
+
+Parity with AnsibleModule on the controller path, kept on purpose: the same validation messages, ActionBase's
+check-mode handling (``_supports_check_mode`` from the module's spec), the task's ``environment:``, ``no_log``
+masking of everything returned, ``invocation``.
 """
 
 from __future__ import annotations
@@ -29,13 +37,48 @@ import os
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.errors import UnsupportedError
+from ansible.module_utils.six import string_types
 from ansible.plugins.action import ActionBase
+from ansible.utils.vars import merge_hash
 
-from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_errors import IscDependencyError, IscError
+from ansible_collections.sailpoint_isc.oauth.plugins.doc_fragments import auth as auth_fragment
+from ansible_collections.sailpoint_isc.oauth.plugins.doc_fragments import connection as connection_fragment
+from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_errors import (
+    IscDependencyError,
+    IscError,
+    IscOptionError,
+)
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_http import load_requests
+from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_login_options import check_login_options
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_task import TaskContext
+from ansible_collections.sailpoint_isc.oauth.plugins.plugin_utils import _isc_core_internals as core_internals
 
 COLLECTION = 'sailpoint_isc.oauth'
+
+# Options that name the same thing in two ways: a task (or variable layer) that sets one of them claims the
+# other too, so a task's tenant wins over an inventory's isc_base_url instead of conflicting with it.
+RIVALS = {
+    'base_url': ('tenant',),
+    'tenant': ('base_url',),
+    'access_token': ('client_id', 'client_secret'),
+    'client_id': ('access_token',),
+    'client_secret': ('access_token',),
+}
+
+
+def connection_variables():
+    """[(option, variable)] for every connection option, from the doc fragments the lookup's options come from."""
+    import yaml
+
+    pairs = []
+    for fragment in (connection_fragment, auth_fragment):
+        for option, definition in yaml.safe_load(fragment.ModuleDocFragment.PLUGINS)['options'].items():
+            for variable in definition.get('vars') or []:
+                pairs.append((option, variable['name']))
+    return pairs
+
+
+CONNECTION_VARIABLES = connection_variables()
 
 # Import requests now, when the plugin is loaded: Ansible loads action plugins in its main process, so the worker
 # process it forks for every task inherits requests already imported. Measured: 79 ms less per task (7 ms instead
@@ -46,40 +89,89 @@ except IscDependencyError:
     pass
 
 
+def fill_from_variables(args, variables, template, accepted):
+    """The task's arguments completed from the isc_* variables, and {option: variable} for what was taken.
+
+    ``args`` are the task's arguments (module_defaults included: Ansible merged them before the action runs, so
+    they rank like the task's own); ``variables`` the task's variables; ``template`` renders a variable's value;
+    ``accepted`` the option names of the module. The last variable listed for an option wins, as for plugins.
+    """
+    filled = dict(args)
+    origins = {}
+    claimed = set(name for name in args if args[name] is not None)
+    for name in list(claimed):
+        claimed.update(RIVALS.get(name, ()))
+    for option, variable in CONNECTION_VARIABLES:
+        if option not in accepted or option in claimed or variable not in variables:
+            continue
+        value = template(variables[variable])
+        if value is None or (isinstance(value, string_types) and value == ''):
+            continue
+        filled[option] = value
+        origins[option] = variable
+    return filled, origins
+
+
 class IscActionBase(ActionBase):
     """Subclasses set ``spec`` to the IscModuleSpec of the module of the same name."""
 
     spec = None
     TRANSFERS_FILES = False
+    _supports_async = True
+
+    def __init_subclass__(cls, **kwargs):
+        super(IscActionBase, cls).__init_subclass__(**kwargs)
+        if cls.spec is not None:
+            # ActionBase.run() skips the task in check mode when the module does not support it.
+            cls._supports_check_mode = cls.spec.supports_check_mode
 
     @property
     def module_fqcn(self):
         return '%s.%s' % (COLLECTION, type(self).__module__.rsplit('.', 1)[-1])
 
     def runs_on_controller(self):
-        """True when the module would run on this very machine, as this very user."""
+        """True when the module would run on this very machine, as this very user, in the foreground."""
         return (getattr(self._connection, 'transport', None) == 'local'
                 and not self._task.async_val
                 and not self._play_context.become)
 
     def run(self, tmp=None, task_vars=None):
         result = super(IscActionBase, self).run(tmp, task_vars)
-        if not self.runs_on_controller():
-            result.update(self._execute_module(module_name=self.module_fqcn, module_args=self._task.args,
-                                               task_vars=task_vars, wrap_async=self._task.async_val))
+        del tmp  # tmp no longer has any effect
+        task_vars = task_vars or {}
+
+        args = dict(self._task.args)
+        origins = {}
+        if self.spec.connection:
+            args, origins = fill_from_variables(args, task_vars, self._templar.template, self.spec.argument_spec)
+        try:
+            check_login_options(args, self.spec.own_argument_spec, origins)
+        except IscOptionError as exc:
+            return dict(result, failed=True, msg=str(exc))
+
+        if self.runs_on_controller():
+            with self._task_environment():
+                result.update(self._run_here(args, origins))
             return result
-        with self._task_environment():
-            result.update(self._run_here())
+
+        wrap_async = bool(self._task.async_val) and not self._connection.has_native_async
+        result = merge_hash(result, self._execute_module(module_name=self.module_fqcn, module_args=args,
+                                                         task_vars=task_vars, wrap_async=wrap_async))
+        if not wrap_async:
+            # remove the temporary directory made for the module; async_wrapper removes its own
+            self._remove_tmp_path(self._connection._shell.tmpdir)
         return result
 
     @contextlib.contextmanager
     def _task_environment(self):
-        """Apply the task's ``environment:`` for the duration of the run, as a module process would see it."""
+        """The task's ``environment:`` (templated by ActionBase) in os.environ for the run, as a module would see it.
+
+        os.environ itself, not a copy handed down: the argument spec's fallbacks, the pacer and the cache location
+        read it, as they do in a module process.
+        """
         overrides = {}
-        for layer in self._task.environment or []:
-            layer = self._templar.template(layer)
-            if isinstance(layer, dict):
-                overrides.update((str(k), str(v)) for k, v in layer.items())
+        self._compute_environment_string(raw_environment_out=overrides)
+        overrides = dict((str(k), str(v)) for k, v in overrides.items())
         saved = dict((k, os.environ.get(k)) for k in overrides)
         os.environ.update(overrides)
         try:
@@ -91,34 +183,31 @@ class IscActionBase(ActionBase):
                 else:
                     os.environ[key] = value
 
-    def _run_here(self):
+    def _run_here(self, args, origins):
         spec = self.spec
-        check_mode = bool(self._task.check_mode if self._task.check_mode is not None else self._play_context.check_mode)
-        diff = bool(self._task.diff if self._task.diff is not None else self._play_context.diff)
-
-        validation = ArgumentSpecValidator(spec.argument_spec, **spec.validation_rules).validate(dict(self._task.args))
-        no_log_values = validation._no_log_values
+        validation = ArgumentSpecValidator(spec.argument_spec, **spec.validation_rules).validate(args)
+        no_log_values = core_internals.no_log_values(validation)
         if validation.error_messages:
             message = validation.errors.msg
             if isinstance(validation.errors[0], UnsupportedError):
                 message = 'Unsupported parameters for (%s) module: %s' % (self.module_fqcn, message)
+            from_variables = ['%s from the variable %s' % (option, variable)
+                              for option, variable in sorted(origins.items()) if option in message]
+            if from_variables:
+                message += ' (%s)' % ', '.join(from_variables)
             return remove_values(dict(failed=True, msg=message), no_log_values)
         params = validation.validated_parameters
 
-        if check_mode and not spec.supports_check_mode:
-            return dict(skipped=True, msg='remote module (%s) does not support check mode' % self.module_fqcn)
-
-        ctx = TaskContext(params, check_mode=check_mode, diff=diff)
+        ctx = TaskContext(params, check_mode=bool(self._task.check_mode), diff=bool(self._task.diff))
         try:
             result = spec.execute(ctx)
         except IscDependencyError as exc:
-            result = dict(failed=True, msg='%s. (On the controller, for %s.)' % (exc, self.module_fqcn))
+            result = dict(failed=True, msg='%s (on the controller, for %s).' % (str(exc).rstrip('.'), self.module_fqcn))
         except IscError as exc:
             result = dict(exc.result, failed=True, msg=str(exc), error=exc.to_dict())
             if ctx.warnings:
                 result['warnings'] = ctx.warnings
-        deprecations = [dict(msg=d['msg'], version=d.get('version'), date=d.get('date'),
-                             collection_name=d.get('collection_name')) for d in validation._deprecations]
+        deprecations = core_internals.deprecations(validation)
         if deprecations:
             result['deprecations'] = deprecations
         result['invocation'] = dict(module_args=params)

@@ -1,0 +1,33 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) sailpoint_isc.oauth contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# FOR INTERNAL COLLECTION USE ONLY
+# The interfaces in this file are meant for use within the sailpoint_isc.oauth collection
+# and may not remain stable to outside uses. Changes may be made in ANY release, even a bugfix release.
+
+"""The only reads of ansible-core internals in this collection, for what ansible-core offers no public way to get.
+
+The controller-side path validates a task's arguments with ``ArgumentSpecValidator`` (public), but what
+AnsibleModule does with the result next has no public accessor: the values of ``no_log`` options, which every
+result must be masked of, and the deprecations of options and aliases. ``ValidationResult`` keeps both in
+attributes named with a leading underscore, the same on ansible-core 2.16 to 2.21.
+
+tests/unit/plugins/plugin_utils/test_isc_core_internals.py checks their shape on the installed ansible-core, so
+a change in a new release fails that test by name instead of leaking a secret.
+"""
+
+from __future__ import annotations
+
+
+def no_log_values(validation):
+    """The set of values of no_log options (and their fallbacks) that ``validation`` found, to mask results with."""
+    return validation._no_log_values
+
+
+def deprecations(validation):
+    """Deprecations of options or aliases used, as AnsibleModule reports them: dicts with msg, version, date and
+    collection_name."""
+    return [dict(msg=d['msg'], version=d.get('version'), date=d.get('date'), collection_name=d.get('collection_name'))
+            for d in validation._deprecations]

@@ -1,0 +1,43 @@
+"""The ansible-core internals the collection reads (plugin_utils/_isc_core_internals.py) still look as expected.
+
+Run on every supported ansible-core: if a release renames or reshapes them, this fails by name, before a
+controller-side task could return an unmasked secret or drop a deprecation.
+"""
+
+from __future__ import annotations
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+from ansible_collections.sailpoint_isc.oauth.plugins.plugin_utils import _isc_core_internals as core_internals
+
+SPEC = dict(
+    password=dict(type='str', no_log=True, aliases=['secret'],
+                  deprecated_aliases=[dict(name='secret', version='9.0.0', collection_name='sailpoint_isc.oauth')]),
+    mode=dict(type='str', removed_in_version='9.0.0', removed_from_collection='sailpoint_isc.oauth'),
+    nested=dict(type='dict', options=dict(token=dict(type='str', no_log=True))),
+)
+
+
+def test_no_log_values_of_options_and_suboptions():
+    validation = ArgumentSpecValidator(SPEC).validate(dict(password='s3cret-value', nested=dict(token='tok-value')))
+    assert validation.error_messages == []
+    values = core_internals.no_log_values(validation)
+    assert isinstance(values, set)
+    assert {'s3cret-value', 'tok-value'} <= values
+
+
+def test_deprecations_of_aliases_and_options():
+    validation = ArgumentSpecValidator(SPEC).validate(dict(secret='s3cret-value', mode='x'))
+    assert validation.error_messages == []
+    found = core_internals.deprecations(validation)
+    messages = [d['msg'] for d in found]
+    assert any("Alias 'secret' is deprecated" in m for m in messages), found
+    assert any('mode' in m for m in messages), found
+    for deprecation in found:
+        assert set(deprecation) == {'msg', 'version', 'date', 'collection_name'}
+        assert deprecation['version'] == '9.0.0' and deprecation['collection_name'] == 'sailpoint_isc.oauth'
+
+
+def test_no_deprecations_when_none_apply():
+    validation = ArgumentSpecValidator(SPEC).validate(dict(password='x'))
+    assert core_internals.deprecations(validation) == []
