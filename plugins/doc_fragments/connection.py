@@ -30,9 +30,20 @@ options:
   validate_certs:
     description:
       - Verify the server's TLS certificate. Only set to V(false) on a test tenant you control.
+      - V(false) is reported with a warning naming the host, once per process (Ansible shows an identical
+        warning once per playbook run).
       - If not set, the environment variable E(ISC_VALIDATE_CERTS) is used.
     type: bool
     default: true
+  allow_insecure_http:
+    description:
+      - Allow an C(http://) O(base_url) or O(token_url) whose host is not this machine. Without it such a URL
+        is refused before any request, because the client secret and every token would cross the network
+        unencrypted. C(http://) to V(localhost), V(127.0.0.0/8) or V(::1) is always allowed.
+      - When set and used, a warning says so, once per process.
+      - If not set, the environment variable E(ISC_ALLOW_INSECURE_HTTP) is used.
+    type: bool
+    default: false
   ca_path:
     description:
       - PEM file with the CA certificates that signed the server certificate, for example a corporate
@@ -41,13 +52,13 @@ options:
     type: path
   timeout:
     description:
-      - Seconds to wait for the server to accept a connection and to answer each request.
+      - Seconds to wait for the server to accept a connection and to answer each request, from 1 to 3600.
     type: int
     default: 30
   max_retries:
     description:
       - How many times a request is retried after HTTP 429 (honouring C(Retry-After)), 502, 503, 504
-        or a connection error, with exponential backoff and jitter.
+        or a connection error, with exponential backoff and jitter. From 0 to 20.
       - A create request whose answer is lost is never sent again, so no duplicate is made.
     type: int
     default: 5
@@ -94,6 +105,8 @@ options:
   validate_certs:
     description:
       - Verify the server's TLS certificate. Only set to V(false) on a test tenant you control.
+      - V(false) is reported with a warning naming the host, once per process (Ansible shows an identical
+        warning once per playbook run).
     type: bool
     default: true
     env:
@@ -103,6 +116,21 @@ options:
     ini:
       - section: sailpoint_isc
         key: validate_certs
+  allow_insecure_http:
+    description:
+      - Allow an C(http://) O(base_url) or O(token_url) whose host is not this machine. Without it such a URL
+        is refused before any request, because the client secret and every token would cross the network
+        unencrypted. C(http://) to V(localhost), V(127.0.0.0/8) or V(::1) is always allowed.
+      - When set and used, a warning says so, once per process.
+    type: bool
+    default: false
+    env:
+      - name: ISC_ALLOW_INSECURE_HTTP
+    vars:
+      - name: isc_allow_insecure_http
+    ini:
+      - section: sailpoint_isc
+        key: allow_insecure_http
   ca_path:
     description:
       - PEM file with the CA certificates that signed the server certificate.
@@ -116,7 +144,7 @@ options:
         key: ca_path
   timeout:
     description:
-      - Seconds to wait for the server to accept a connection and to answer each request.
+      - Seconds to wait for the server to accept a connection and to answer each request, from 1 to 3600.
     type: int
     default: 30
     vars:
@@ -127,7 +155,7 @@ options:
   max_retries:
     description:
       - How many times a request is retried after HTTP 429 (honouring C(Retry-After)), 502, 503, 504
-        or a connection error, with exponential backoff and jitter.
+        or a connection error, with exponential backoff and jitter. From 0 to 20.
     type: int
     default: 5
     vars:

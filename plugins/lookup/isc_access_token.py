@@ -112,6 +112,7 @@ _raw:
 
 import time
 
+from ansible import constants as C
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 
@@ -120,6 +121,7 @@ from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_errors im
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_token import describe, iso8601
 from ansible_collections.sailpoint_isc.oauth.plugins.plugin_utils._isc_plugin_options import (
     PluginOptionAdapter,
+    strict_typed_options,
     templated_var_options,
 )
 
@@ -136,24 +138,30 @@ class LookupModule(LookupBase):
             raise AnsibleLookupError('isc_access_token got unknown option(s) %s; it accepts: %s'
                                      % (', '.join(unknown), ', '.join(sorted(known))))
         var_options = templated_var_options(self, variables)
+        try:
+            # Before set_options(): Ansible would turn validate_certs='ture' into false without a word.
+            checked = strict_typed_options(self._options_definitions(), kwargs, var_options,
+                                           config_file=C.CONFIG_FILE)
+        except IscError as exc:
+            raise AnsibleLookupError('isc_access_token: %s' % exc)
         self.set_options(var_options=var_options, direct=kwargs)
         client = None
         try:
-            client = IscClient.from_options(PluginOptionAdapter(self, kwargs, var_options))
+            options = PluginOptionAdapter(self, kwargs, var_options, checked)
+            client = IscClient.from_options(options)
             token = client.token()
-            for warning in client.warnings:
-                self._display.warning(warning)
-            if not self.get_option('return_full'):
+            if not options.get('return_full'):
                 return [token.access_token]
             return [self._full(token)]
         except IscError as exc:
             raise AnsibleLookupError('isc_access_token: %s' % exc)
         finally:
             if client is not None:
+                for warning in client.warnings:  # also when the lookup failed: the warning may explain why
+                    self._display.warning(warning)
                 client.close()
 
     def _options_definitions(self):
-        from ansible import constants as C
         return C.config.get_configuration_definitions(self.plugin_type, self._load_name)
 
     @staticmethod

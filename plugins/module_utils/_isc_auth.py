@@ -7,46 +7,37 @@
 # The interfaces in this file are meant for use within the sailpoint_isc.oauth collection
 # and may not remain stable to outside uses. Changes may be made in ANY release, even a bugfix release.
 
-"""OAuth 2.0 grants, token renewal, and the on-disk token cache.
+"""OAuth 2.0 grants, token lifetime and renewal.
 
-Ansible runs every task in a fresh worker process, so a token held in memory
-dies with the task. To make a whole playbook run cost one token request per
-credential, tokens are cached on disk:
+Ansible runs every task in a fresh worker process, so a token held in memory dies with the task. To make a whole
+playbook run cost one token request per credential, tokens are also kept in the encrypted on-disk cache of
+``_isc_token_cache`` (one entry per credential, a lock per entry so that parallel forks ask once).
 
-* one file per credential, named by a hash of token URL, client id, grant and
-  credential material, in a private directory (0700; files 0600);
-* the entry is encrypted and authenticated with a key derived from the
-  credential's own secret, so the directory holds no usable token: reading it
-  requires the client secret (or refresh token) that produced it. Client
-  secrets themselves are never written;
-* a lock file per entry serialises token requests of parallel forks: the first
-  one asks, the others wait and read its result;
-* writes go to a temporary file that is renamed into place, so a reader never
-  sees half an entry.
+How long a token is used: ``expires_in`` of the token answer; without it, the JWT's own lifetime (``exp`` minus
+``iat``, counted from when the answer arrived, so a clock difference with ISC does not matter; ``exp`` alone
+otherwise); with neither, the token is reused for 60 seconds and then requested again.
 """
 
 from __future__ import annotations
 
-import base64
-import contextlib
 import hashlib
-import hmac
-import json
-import os
+import math
 import time
 
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_errors import IscError
-from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_files import (
-    default_state_dir,
-    ensure_private_dir,
-    file_lock,
-    write_atomically,
-)
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_http import error_from_response
+from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_token import decode_unverified
+from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_token_cache import (  # noqa: F401 (re-export)
+    NO_CRYPTOGRAPHY_WARNING,
+    TokenCache,
+    credential_identity,
+    load_cryptography,
+)
 
 RENEW_MARGIN_SECONDS = 60
 RENEW_MARGIN_FRACTION = 0.1
-CACHE_FORMAT = 1
+# How long a token whose lifetime is unknown (no expires_in, no JWT exp) is reused before asking again.
+UNKNOWN_LIFETIME_REUSE_SECONDS = 60
 
 # Tokens already read or obtained by this process (the lookup may run many times in one worker).
 _MEMORY = {}
@@ -65,11 +56,47 @@ def renew_margin(lifetime):
     return min(margin, lifetime / 2.0)
 
 
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _seconds(value):
+    """A number of seconds from a token answer field (a number or a numeric string), or None."""
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return None
+    return value if _is_number(value) else None
+
+
+def _jwt_expiry(access_token, now):
+    """Expiry of a JWT from its own claims, counted from now; None for an opaque token or one without exp."""
+    try:
+        _header, claims = decode_unverified(access_token)
+    except IscError:
+        return None
+    exp, iat = claims.get('exp'), claims.get('iat')
+    if not _is_number(exp):
+        return None
+    if _is_number(iat) and exp > iat:
+        return now + (exp - iat)
+    return float(exp)
+
+
+def _optional_text(value):
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return ' '.join(str(v) for v in value)
+    return str(value)
+
+
 class Token(object):
     """An access token and what the token endpoint said about it."""
 
     def __init__(self, access_token, expires_at, issued_at, token_type='bearer', scope=None, refresh_token=None,
-                 info=None):
+                 info=None, reuse_until=None):
         self.access_token = access_token
         self.expires_at = expires_at
         self.issued_at = issued_at
@@ -77,6 +104,8 @@ class Token(object):
         self.scope = scope
         self.refresh_token = refresh_token
         self.info = dict(info or {})
+        # Only for a token of unknown lifetime: until when it is used without asking again.
+        self.reuse_until = reuse_until
 
     @property
     def lifetime(self):
@@ -92,130 +121,47 @@ class Token(object):
 
     def is_fresh(self, now=None):
         """True while the token can be used without renewing it first."""
-        if self.expires_at is None:
-            return False
         now = time.time() if now is None else now
+        if self.expires_at is None:
+            return self.reuse_until is not None and now < self.reuse_until
         return self.expires_at - now > renew_margin(self.lifetime)
 
     @classmethod
     def from_response(cls, body, now):
-        expires_in = body.get('expires_in')
-        try:
-            expires_at = now + int(expires_in)
-        except (TypeError, ValueError):
-            expires_at = None
+        access_token = body['access_token']
+        if not isinstance(access_token, str) or not access_token:
+            raise ValueError('access_token is not a non-empty string')
+        expires_in = _seconds(body.get('expires_in'))
+        expires_at = now + expires_in if expires_in is not None else _jwt_expiry(access_token, now)
+        reuse_until = now + UNKNOWN_LIFETIME_REUSE_SECONDS if expires_at is None else None
         info = dict((k, body[k]) for k in _PUBLIC_RESPONSE_FIELDS if k in body)
-        return cls(access_token=body['access_token'], expires_at=expires_at, issued_at=now,
-                   token_type=body.get('token_type'), scope=body.get('scope'),
-                   refresh_token=body.get('refresh_token'), info=info)
+        return cls(access_token=access_token, expires_at=expires_at, issued_at=now,
+                   token_type=_optional_text(body.get('token_type')), scope=_optional_text(body.get('scope')),
+                   refresh_token=_optional_text(body.get('refresh_token')), info=info, reuse_until=reuse_until)
 
     def to_dict(self):
         return dict(access_token=self.access_token, expires_at=self.expires_at, issued_at=self.issued_at,
-                    token_type=self.token_type, scope=self.scope, refresh_token=self.refresh_token, info=self.info)
+                    token_type=self.token_type, scope=self.scope, refresh_token=self.refresh_token, info=self.info,
+                    reuse_until=self.reuse_until)
 
     @classmethod
     def from_dict(cls, data):
+        """The token a cache entry holds; ValueError for anything but the exact shape to_dict() writes."""
+        if not isinstance(data, dict) or set(data) != set(cls('x', None, 0).to_dict()):
+            raise ValueError('not a token entry')
+        if not isinstance(data['access_token'], str) or not data['access_token'] or not _is_number(
+                data['issued_at']) or not isinstance(data['info'], dict):
+            raise ValueError('not a token entry')
+        for name in ('expires_at', 'reuse_until'):
+            if data[name] is not None and not _is_number(data[name]):
+                raise ValueError('not a token entry')
+        for name in ('token_type', 'scope', 'refresh_token'):
+            if data[name] is not None and not isinstance(data[name], str):
+                raise ValueError('not a token entry')
         return cls(**data)
 
     def __repr__(self):
         return '<Token expires_at=%s>' % (self.expires_at,)
-
-
-def _b64(data):
-    return base64.b64encode(data).decode('ascii')
-
-
-def _unb64(text):
-    return base64.b64decode(text.encode('ascii'))
-
-
-def _keystream(key, nonce, length):
-    # HMAC-SHA256 in counter mode as a stream cipher: stdlib only, so the cache
-    # works without the optional cryptography package.
-    blocks = []
-    for counter in range((length + 31) // 32):
-        blocks.append(hmac.new(key, nonce + counter.to_bytes(8, 'big'), hashlib.sha256).digest())
-    return b''.join(blocks)[:length]
-
-
-class TokenCache(object):
-    """Encrypted, locked, atomically written token entries in a private directory."""
-
-    def __init__(self, directory=None, lock_timeout=60.0):
-        self.directory = directory or default_state_dir()
-        self.lock_timeout = lock_timeout
-        self.warnings = []
-
-    @staticmethod
-    def key_for(settings):
-        """(file key, encryption material) of a credential; the material never leaves this process."""
-        material = '\0'.join(v or '' for v in (settings.client_secret, settings.refresh_token, settings.code,
-                                               settings.code_verifier))
-        ident = '\0'.join((settings.token_url, settings.client_id or '', settings.grant_type, material))
-        key = hashlib.sha256(('sailpoint_isc.oauth:entry:' + ident).encode('utf-8')).hexdigest()
-        return key, ident.encode('utf-8')
-
-    def _ensure_dir(self):
-        try:
-            ensure_private_dir(self.directory)
-            return True
-        except OSError as exc:
-            self.warnings.append('The token cache directory %s cannot be used (%s); tokens are not cached.'
-                                 % (self.directory, exc))
-            return False
-
-    def _path(self, key, suffix='.json'):
-        return os.path.join(self.directory, key + suffix)
-
-    @staticmethod
-    def _keys(material):
-        enc = hmac.new(material, b'sailpoint_isc.oauth token cache: encryption', hashlib.sha256).digest()
-        mac = hmac.new(material, b'sailpoint_isc.oauth token cache: authentication', hashlib.sha256).digest()
-        return enc, mac
-
-    def load(self, key, material):
-        try:
-            with open(self._path(key), 'r') as handle:
-                entry = json.load(handle)
-            if entry.get('v') != CACHE_FORMAT:
-                return None
-            enc, mac = self._keys(material)
-            nonce, cipher, tag = _unb64(entry['n']), _unb64(entry['c']), _unb64(entry['t'])
-            if not hmac.compare_digest(hmac.new(mac, nonce + cipher, hashlib.sha256).digest(), tag):
-                return None
-            plain = bytes(a ^ b for a, b in zip(cipher, _keystream(enc, nonce, len(cipher))))
-            return Token.from_dict(json.loads(plain.decode('utf-8')))
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
-
-    def store(self, key, material, token):
-        if not self._ensure_dir():
-            return
-        enc, mac = self._keys(material)
-        nonce = os.urandom(16)
-        plain = json.dumps(token.to_dict()).encode('utf-8')
-        cipher = bytes(a ^ b for a, b in zip(plain, _keystream(enc, nonce, len(plain))))
-        entry = {'v': CACHE_FORMAT, 'n': _b64(nonce), 'c': _b64(cipher),
-                 't': _b64(hmac.new(mac, nonce + cipher, hashlib.sha256).digest())}
-        try:
-            write_atomically(self._path(key), json.dumps(entry))
-        except OSError as exc:
-            self.warnings.append('Could not write the token cache entry (%s).' % exc)
-
-    def remove(self, key):
-        with contextlib.suppress(OSError):
-            os.unlink(self._path(key))
-
-    @contextlib.contextmanager
-    def lock(self, key):
-        """Hold the entry's lock; on timeout or without a usable directory, go on unlocked."""
-        if not self._ensure_dir():
-            yield
-            return
-        with file_lock(self._path(key, '.lock'), self.lock_timeout) as locked:
-            if not locked:
-                self.warnings.append('Timed out waiting for the token cache lock; requesting a token anyway.')
-            yield
 
 
 class TokenProvider(object):
@@ -226,15 +172,23 @@ class TokenProvider(object):
         self.transport = transport
         self._clock = clock
         self._fixed = None
+        self._warnings = []
         self.token_requests = 0
+        self.cache = None
+        self._identity = self._material = self._memory_key = None
+        self._entry = False  # the cache entry's name, worked out on first use (it reads the cache key)
         if settings.access_token:
             self._fixed = Token(settings.access_token, expires_at=None, issued_at=clock())
-        self.cache = None
+            return
+        self._identity, self._material = credential_identity(settings)
+        self._memory_key = hashlib.sha256(self._identity).hexdigest()
         if cache is not None:
             self.cache = cache
-        elif settings.token_cache and not settings.access_token:
-            self.cache = TokenCache(settings.token_cache_dir)
-        self._key, self._material = TokenCache.key_for(settings) if not settings.access_token else (None, None)
+        elif settings.token_cache:
+            if load_cryptography() is None:
+                self._warnings.append(NO_CRYPTOGRAPHY_WARNING)
+            else:
+                self.cache = TokenCache(settings.token_cache_dir)
 
     @property
     def can_renew(self):
@@ -243,43 +197,55 @@ class TokenProvider(object):
 
     @property
     def warnings(self):
-        return list(self.cache.warnings) if self.cache else []
+        """What the user should know: weakened transport security first, then cache problems."""
+        warnings = list(getattr(self.settings, 'warnings', [])) + self._warnings
+        if self.cache:
+            warnings.extend(w for w in self.cache.warnings if w not in warnings)
+        return warnings
+
+    def _entry_name(self):
+        if self._entry is False:
+            self._entry = self.cache.entry_name(self._identity) if self.cache else None
+        return self._entry
+
+    def _load(self):
+        return self.cache.load(self._entry_name(), self._material, Token.from_dict)
 
     def get(self):
         if self._fixed is not None:
             return self._fixed
         now = self._clock()
-        token = _MEMORY.get(self._key)
+        token = _MEMORY.get(self._memory_key)
         if token is not None and token.is_fresh(now):
             return token
-        if self.cache is None:
+        if self._entry_name() is None:
             token = self._obtain(token)
         else:
-            cached = self.cache.load(self._key, self._material)
+            cached = self._load()
             if cached is not None and cached.is_fresh(now):
                 token = cached
             else:
-                with self.cache.lock(self._key):
-                    cached = self.cache.load(self._key, self._material)
+                with self.cache.lock(self._entry_name()):
+                    cached = self._load()
                     if cached is not None and cached.is_fresh(self._clock()):
                         token = cached
                     else:
                         token = self._obtain(cached or token)
-                        self.cache.store(self._key, self._material, token)
-        _MEMORY[self._key] = token
+                        self.cache.store(self._entry_name(), self._material, token.to_dict())
+        _MEMORY[self._memory_key] = token
         return token
 
     def invalidate(self, token):
         """Forget a token the server refused, so the next get() obtains a new one."""
         if self._fixed is not None:
             return
-        if _MEMORY.get(self._key) is token or (
-                _MEMORY.get(self._key) is not None and _MEMORY[self._key].access_token == token.access_token):
-            del _MEMORY[self._key]
-        if self.cache is not None:
-            cached = self.cache.load(self._key, self._material)
+        remembered = _MEMORY.get(self._memory_key)
+        if remembered is not None and remembered.access_token == token.access_token:
+            del _MEMORY[self._memory_key]
+        if self._entry_name() is not None:
+            cached = self._load()
             if cached is not None and cached.access_token == token.access_token:
-                self.cache.remove(self._key)
+                self.cache.remove(self._entry_name())
 
     def _obtain(self, stale):
         settings = self.settings

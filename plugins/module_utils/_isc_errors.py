@@ -34,8 +34,11 @@ class IscError(Exception):
     """An ISC API call failed, or could not be made."""
 
     def __init__(self, message, status=None, method=None, url=None, detail_code=None, tracking_id=None,
-                 request_id=None, messages=None, body=None, result=None):
+                 request_id=None, messages=None, body=None, result=None, no_log_values=None):
         super(IscError, self).__init__(message)
+        # Secrets found in the options that caused the error (a password inside a URL, say): the adapters mask
+        # them everywhere in the failed result, including the echoed options (``invocation``).
+        self.no_log_values = set(no_log_values or ())
         # Values the failed task must still return (e.g. the secret of a token that exists despite the failure).
         self.result = dict(result or {})
         self.message = message

@@ -16,6 +16,7 @@ cache, the request pacer) lives in files, guarded by locks.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import tempfile
@@ -59,13 +60,25 @@ def write_atomically(path, text):
         raise
 
 
+def _open_no_follow(path):
+    """Open (or create, 0600) a file that is never a symbolic link: a link planted under its name is removed."""
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, 'O_NOFOLLOW', 0)
+    try:
+        return os.open(path, flags, 0o600)
+    except OSError as exc:
+        if exc.errno != errno.ELOOP:
+            raise
+    os.unlink(path)  # removes the link itself, never what it points to
+    return os.open(path, flags | os.O_EXCL, 0o600)
+
+
 @contextlib.contextmanager
 def file_lock(path, timeout):
     """Hold an exclusive lock on path; yields False (unlocked) when it cannot be had in time."""
     if not HAS_FCNTL:
         yield False
         return
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    fd = _open_no_follow(path)
     locked = False
     try:
         deadline = time.monotonic() + timeout

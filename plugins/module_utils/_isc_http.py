@@ -21,10 +21,12 @@ Retry policy, and why:
   instead of creating a silent duplicate.
 * A connection that could not even be opened is retried for every method.
 
-Pacing: ISC allows 100 requests per 10 seconds per client id (and API version). Every request first takes a slot
+Pacing: ISC allows 100 requests per 10 seconds per client id and API version. Every request first takes a slot
 from a :class:`RequestPacer` shared by all the processes of the run, so the collection alone never exceeds the
 limit, however many forks and tasks it runs. ``ISC_RATE_LIMIT=N/SECONDS`` changes the budget, ``0`` turns pacing
-off.
+off. The API version is read from the request path (:func:`api_version_of`); requests to the token endpoint
+(``/oauth/token``, and ``/oauth/info``) have a budget of their own per client id, ``oauth``, because they belong to
+no API version (the bundled emulator counts them the same way).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import time
 
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_errors import (
@@ -47,6 +50,8 @@ from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_files imp
     file_lock,
     write_atomically,
 )
+from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_options import check_transport_security
+from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_token import decode_unverified
 
 COLLECTION_VERSION = '0.1.0'
 USER_AGENT = 'sailpoint_isc.oauth/%s' % COLLECTION_VERSION
@@ -170,13 +175,32 @@ def rate_limit_from_env(environ=None):
         raise IscError('ISC_RATE_LIMIT must look like 100/10 (requests per seconds) or 0, not %r' % value)
 
 
+_VERSION_SEGMENT = re.compile(r'^(v[0-9]+|beta)$')
+
+
+def api_version_of(path):
+    """The API version ISC counts a request under: /v3/..., /beta/..., /v2024/... by their first segment,
+    /<service>/v1/... by its second ('v1'); anything else (the /oauth endpoints) by its first segment."""
+    segments = [segment for segment in path.split('/') if segment]
+    if not segments:
+        return ''
+    if _VERSION_SEGMENT.match(segments[0]):
+        return segments[0]
+    if len(segments) > 1 and _VERSION_SEGMENT.match(segments[1]):
+        return segments[1]
+    return segments[0]
+
+
 class RequestPacer(object):
-    """A sliding-window budget of requests per client id, shared through a locked file by every process.
+    """A sliding-window budget of requests for one key, shared through a locked file by every process.
 
     ISC counts a request when it arrives, which is some time after the client decided to send it. A slot is
     therefore taken with the send time (so that concurrent senders see it) and moved to the time the answer
     came back (which is never earlier than the arrival): the next request that this slot's expiry lets through
     then always arrives a full window after this one did.
+
+    A time later than now (the clock was stepped back, or the file was damaged) is dropped, as is a file that
+    cannot be read: the shared state can never make anyone wait longer than one window.
     """
 
     def __init__(self, directory, key, limit, window, clock=time.time, sleep=time.sleep):
@@ -196,22 +220,33 @@ class RequestPacer(object):
                 raise OSError('no shared directory')
             ensure_private_dir(self.directory)
             with file_lock(self.path + '.lock', 30.0):
-                try:
-                    with open(self.path) as handle:
-                        stamps = [float(t) for t in json.load(handle)]
-                except (OSError, ValueError, TypeError):
-                    stamps = []
+                stamps, readable = self._read()
                 before = list(stamps)
                 result = change(stamps, self._clock())
-                if stamps != before:
+                if stamps != before or not readable:
                     write_atomically(self.path, json.dumps(stamps))
                 return result
         except OSError:
             return change(self._local, self._clock())
 
+    def _read(self):
+        """(stamps, readable): the shared times; a missing file is empty, a damaged one is discarded."""
+        try:
+            with open(self.path) as handle:
+                stamps = json.load(handle)
+        except OSError:
+            return [], True
+        except (ValueError, RecursionError):
+            return [], False
+        if not isinstance(stamps, list) or not all(
+                isinstance(t, (int, float)) and not isinstance(t, bool) for t in stamps):
+            return [], False
+        return [float(t) for t in stamps], True
+
     def _take(self, stamps, now):
         """Record a request at now if the window has room: (0, now); else (seconds to wait, None)."""
-        stamps[:] = [t for t in stamps if now - t < self.window]
+        # 0 <= now - t < window: a time in the future (a clock stepped back) is forgotten, not waited for.
+        stamps[:] = [t for t in stamps if 0 <= now - t < self.window]
         if len(stamps) < self.limit:
             stamps.append(now)
             return 0.0, now
@@ -223,31 +258,59 @@ class RequestPacer(object):
             delay, slot = self._update(self._take)
             if not delay:
                 return slot
-            self._sleep(min(delay, self.window) + 0.01)
+            self._sleep(min(delay, self.window) + 0.001)
 
     def settle(self, slot):
         """Move a slot taken by wait() to now, once the request has been answered (or has failed)."""
         def move(stamps, now):
             if slot in stamps:
                 stamps.remove(slot)
-            stamps.append(max(now, slot))
+            stamps.append(now)  # never later than now: after a step back, max(now, slot) would be in the future
         self._update(move)
 
 
 class Transport(object):
     """Sends requests for one connection, with the retry policy described in the module docstring."""
 
-    def __init__(self, settings, sleep=time.sleep, jitter=random.uniform, pacer=None):
+    def __init__(self, settings, sleep=time.sleep, jitter=random.uniform, pacer=None, clock=time.time):
         self.settings = settings
         self._session = None
         self._sleep = sleep
+        self._clock = clock
         self._jitter = jitter
-        self.pacer = pacer
-        limit = rate_limit_from_env() if pacer is None else None
-        if limit:
-            who = settings.client_id or hashlib.sha256((settings.access_token or '').encode('utf-8')).hexdigest()
-            self.pacer = RequestPacer((settings.token_cache_dir or default_state_dir()) if settings.token_cache else None,
-                                      '%s|%s' % (settings.base_url, who), limit[0], limit[1])
+        self.pacer = pacer  # one pacer for every request (tests); False: none; None: one per API version
+        self._limit = rate_limit_from_env() if pacer is None else None
+        self._pacers = {}
+
+    def pacer_for(self, url):
+        """The pacer of the budget a request to url counts against (per client id and API version), or None."""
+        if self.pacer is not None:
+            return self.pacer or None
+        if not self._limit:
+            return None
+        settings = self.settings
+        path, base_path = _path_of(url), _path_of(settings.base_url)
+        if base_path and path.startswith(base_path + '/'):
+            path = path[len(base_path):]  # an API behind a path prefix (a proxy or a vanity URL)
+        version = api_version_of(path)
+        if version not in self._pacers:
+            directory = (settings.token_cache_dir or default_state_dir()) if settings.token_cache else None
+            self._pacers[version] = RequestPacer(directory, '%s|%s|%s' % (settings.base_url, self._who(), version),
+                                                 self._limit[0], self._limit[1], clock=self._clock, sleep=self._sleep)
+        return self._pacers[version]
+
+    def _who(self):
+        """The client id ISC counts requests under; for a bearer token given as is, the one it was issued to."""
+        settings = self.settings
+        if settings.client_id:
+            return settings.client_id
+        try:
+            client_id = decode_unverified(settings.access_token)[1].get('client_id')
+        except IscError:
+            client_id = None  # an opaque token: a budget of its own
+        if isinstance(client_id, str) and client_id:
+            return client_id
+        return hashlib.sha256((settings.access_token or '').encode('utf-8')).hexdigest()
 
     @property
     def session(self):
@@ -269,14 +332,14 @@ class Transport(object):
     def _backoff(self, attempt):
         return self._jitter(0, min(BACKOFF_CAP, BACKOFF_BASE * (2 ** attempt)))
 
-    def _paced(self, request, *args, **kwargs):
-        if not self.pacer:
+    def _paced(self, pacer, request, *args, **kwargs):
+        if not pacer:
             return request(*args, **kwargs)
-        slot = self.pacer.wait()
+        slot = pacer.wait()
         try:
             return request(*args, **kwargs)
         finally:
-            self.pacer.settle(slot)
+            pacer.settle(slot)
 
     def send(self, method, url, params=None, json_body=None, data=None, headers=None, idempotent=None):
         """Send one logical request, retrying as allowed; return the final response (any status)."""
@@ -284,8 +347,11 @@ class Transport(object):
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS
         settings = self.settings
+        # Every URL, not only the configured ones: a JWK set URL is checked the same way.
+        check_transport_security(url, 'URL', settings.allow_insecure_http)
         secrets = settings.secret_values()
         attempts = settings.max_retries + 1
+        pacer = self.pacer_for(url)
         session = self.session
         requests_exceptions = load_requests().exceptions
         body = None
@@ -295,7 +361,7 @@ class Transport(object):
             last = attempt == attempts - 1
             try:
                 response = self._paced(
-                    session.request, method, url, params=params, data=body if body is not None else data,
+                    pacer, session.request, method, url, params=params, data=body if body is not None else data,
                     headers=headers, timeout=settings.timeout, verify=settings.verify, allow_redirects=False)
             except requests_exceptions.SSLError as exc:
                 raise IscError(redact(
@@ -330,6 +396,14 @@ class Transport(object):
             response.close()
             self._sleep(delay)
         raise AssertionError('unreachable')  # pragma: no cover
+
+
+def _path_of(url):
+    try:
+        from urllib.parse import urlsplit
+    except ImportError:  # pragma: no cover - Python 2 is not supported by this collection
+        from urlparse import urlsplit  # type: ignore
+    return urlsplit(url).path
 
 
 def _reason(exc):

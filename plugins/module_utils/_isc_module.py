@@ -28,6 +28,7 @@ def run_module(spec):
     except IscError as exc:
         for warning in ctx.warnings:
             module.warn(warning)
+        module.no_log_values.update(exc.no_log_values)  # e.g. a password inside base_url, echoed in invocation
         module.fail_json(msg=str(exc), error=exc.to_dict(), **exc.result)
     for warning in result.pop('warnings', []):
         module.warn(warning)

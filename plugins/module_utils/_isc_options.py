@@ -24,6 +24,7 @@ conflict. The argument spec cannot tell an explicit value from a fallback.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 
@@ -34,10 +35,23 @@ try:
 except ImportError:  # pragma: no cover - Python 2 is not supported by this collection
     from urlparse import urlsplit, urlunsplit  # type: ignore
 
+try:
+    from urllib.parse import unquote
+except ImportError:  # pragma: no cover - Python 2 is not supported by this collection
+    from urllib import unquote  # type: ignore
+
 GRANT_TYPES = ('client_credentials', 'refresh_token', 'authorization_code')
 
 DEFAULT_TIMEOUT = 30
 DEFAULT_MAX_RETRIES = 5
+# Beyond these, a value is a mistake rather than a choice: an hour-long wait per request, or retries that keep
+# a task busy for longer than any ISC outage they could ride out (the backoff is capped at 20 s per retry).
+TIMEOUT_RANGE = (1, 3600)
+MAX_RETRIES_RANGE = (0, 20)
+
+# Security warnings are shown once per process: a lookup called in a loop, or many clients in one task, warn once.
+# Ansible itself shows an identical warning once per playbook run, so tasks in other processes add nothing.
+_WARNED = set()
 
 # Options whose environment fallback is resolved by resolve_connection(),
 # because an explicit value of one must silently override an injected value of its rival.
@@ -80,13 +94,14 @@ def connection_argument_spec():
         max_retries=dict(type='int', default=DEFAULT_MAX_RETRIES),
         token_cache=dict(type='bool', default=True, fallback=(env_fallback, ['ISC_TOKEN_CACHE'])),
         token_cache_dir=dict(type='path', fallback=(env_fallback, ['ISC_TOKEN_CACHE_DIR'])),
+        allow_insecure_http=dict(type='bool', default=False, fallback=(env_fallback, ['ISC_ALLOW_INSECURE_HTTP'])),
     )
 
 
 CONNECTION_OPTION_NAMES = (
     'base_url', 'tenant', 'client_id', 'client_secret', 'access_token', 'grant_type', 'refresh_token', 'code',
     'redirect_uri', 'code_verifier', 'token_url', 'validate_certs', 'ca_path', 'timeout', 'max_retries',
-    'token_cache', 'token_cache_dir',
+    'token_cache', 'token_cache_dir', 'allow_insecure_http',
 )
 
 
@@ -116,7 +131,7 @@ class ConnectionSettings(object):
 
     def __init__(self, base_url, token_url, grant_type, client_id, client_secret, access_token, refresh_token,
                  code, redirect_uri, code_verifier, validate_certs, ca_path, timeout, max_retries, token_cache,
-                 token_cache_dir):
+                 token_cache_dir, allow_insecure_http=False, warnings=None):
         self.base_url = base_url
         self.token_url = token_url
         self.grant_type = grant_type
@@ -133,6 +148,9 @@ class ConnectionSettings(object):
         self.max_retries = max_retries
         self.token_cache = token_cache
         self.token_cache_dir = token_cache_dir
+        self.allow_insecure_http = allow_insecure_http
+        # Security warnings of this resolution (weakened TLS), for the face to show; they hold no secret.
+        self.warnings = list(warnings or [])
 
     @property
     def verify(self):
@@ -155,14 +173,18 @@ class ConnectionSettings(object):
 def normalize_base_url(value, option='base_url'):
     """Check that value is an http(s) API root and return it without a trailing slash."""
     text = (value or '').strip()
-    shown = re.sub(r'//[^/@]*@', '//***@', text)  # never echo a password given in the URL
+    # User information ends at the last '@' before the path: a password may contain '/', which would make a URL
+    # parser take part of it for the host or the port, and quote it back in its error.
+    userinfo = re.match(r'^[A-Za-z][A-Za-z0-9+.-]*://([^?#]*)@', text)
+    shown = text.replace(userinfo.group(1), '***', 1) if userinfo else text
+    if userinfo:
+        raise IscOptionError('%s %r must not contain user information (user:password@); pass credentials with '
+                             'client_id/client_secret' % (option, shown),
+                             no_log_values=_userinfo_secrets(userinfo.group(1)))
     if re.search(r'[\s\x00-\x1f\x7f]', text):
         raise IscOptionError('%s %r is not a valid URL: it contains spaces or control characters' % (option, shown))
     try:
         parts = urlsplit(text)
-        if parts.username or parts.password:
-            raise IscOptionError('%s must not contain user information; pass credentials with '
-                                 'client_id/client_secret' % option)
         parts.port  # raises ValueError on a malformed port
     except ValueError as exc:
         raise IscOptionError('%s %r is not a valid URL: %s' % (option, shown, str(exc).replace(text, shown)))
@@ -176,6 +198,53 @@ def normalize_base_url(value, option='base_url'):
     if parts.query or parts.fragment:
         raise IscOptionError('%s %r must not contain a query string or fragment' % (option, shown))
     return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip('/'), '', ''))
+
+
+def _userinfo_secrets(userinfo):
+    """What of a URL's user information must be masked wherever the options are echoed."""
+    secret = userinfo.partition(':')[2] or userinfo  # without a password, the user name may be a token
+    return set(value for value in (userinfo, secret, unquote(secret)) if value)
+
+
+def is_loopback_host(host):
+    """True for localhost, 127.0.0.0/8 and ::1: traffic to them never leaves this machine."""
+    host = (host or '').lower().rstrip('.')
+    if host == 'localhost':
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_transport_security(url, option, allow_insecure_http):
+    """Refuse plain http:// to anything but this machine unless the user opted in; return a warning or None."""
+    parts = urlsplit(url)
+    if parts.scheme != 'http' or is_loopback_host(parts.hostname):
+        return None
+    if not allow_insecure_http:
+        raise IscOptionError(
+            '%s %r uses plain http:// to a host other than this machine: the client secret and every token would '
+            'cross the network unencrypted. Use https://, or set allow_insecure_http: true '
+            '(or ISC_ALLOW_INSECURE_HTTP=true) if that is really intended' % (option, url))
+    return ('allow_insecure_http is set: requests to %s are sent over plain http://, unencrypted, '
+            'client secret and tokens included' % urlunsplit((parts.scheme, parts.netloc, '', '', '')))
+
+
+def _warn_once(warnings, message):
+    if message and message not in _WARNED:
+        _WARNED.add(message)
+        warnings.append(message)
+
+
+def _bounded_int(value, option, default, bounds, wording):
+    """value as an int within bounds, or IscOptionError naming the option; booleans and floats are refused."""
+    if value is None:
+        return default
+    low, high = bounds
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise IscOptionError('%s must be %s, at most %d, not %r' % (option, wording, high, value))
+    return value
 
 
 def tenant_base_url(tenant):
@@ -246,16 +315,25 @@ def resolve_connection(adapter, environ=None):
         access_token = None
         _check_grant(grant_type, client_id, client_secret, refresh_token, code, adapter.get('redirect_uri'))
 
-    timeout = adapter.get('timeout')
-    timeout = DEFAULT_TIMEOUT if timeout is None else timeout
-    if timeout <= 0:
-        raise IscOptionError('timeout must be a positive number of seconds, not %r' % (timeout,))
-    max_retries = adapter.get('max_retries')
-    max_retries = DEFAULT_MAX_RETRIES if max_retries is None else max_retries
-    if max_retries < 0:
-        raise IscOptionError('max_retries must be 0 or more, not %r' % (max_retries,))
+    timeout = _bounded_int(adapter.get('timeout'), 'timeout', DEFAULT_TIMEOUT, TIMEOUT_RANGE,
+                           'a positive number of seconds (a whole number)')
+    max_retries = _bounded_int(adapter.get('max_retries'), 'max_retries', DEFAULT_MAX_RETRIES, MAX_RETRIES_RANGE,
+                               '0 or more (a whole number)')
+
+    warnings = []
+    allow_insecure_http = bool(adapter.get('allow_insecure_http'))
+    for option, url in (('base_url', base_url), ('token_url', token_url)):
+        _warn_once(warnings, check_transport_security(url, option, allow_insecure_http))
 
     validate_certs = adapter.get('validate_certs')
+    validate_certs = True if validate_certs is None else bool(validate_certs)
+    if not validate_certs:
+        for url in sorted(set((base_url, token_url))):
+            parts = urlsplit(url)
+            if parts.scheme == 'https':
+                _warn_once(warnings, 'validate_certs is false: the TLS certificate of %s is not verified, so anyone '
+                                     'on the network path can pose as ISC and receive the credentials; set ca_path '
+                                     'to the CA bundle instead' % parts.netloc)
     ca_path = adapter.get('ca_path')
     if ca_path and not os.path.isfile(ca_path):
         raise IscOptionError('ca_path %r does not exist or is not a file (it must be a PEM bundle of CA certificates)'
@@ -273,12 +351,14 @@ def resolve_connection(adapter, environ=None):
         code=code,
         redirect_uri=adapter.get('redirect_uri'),
         code_verifier=adapter.get('code_verifier'),
-        validate_certs=True if validate_certs is None else bool(validate_certs),
+        validate_certs=validate_certs,
         ca_path=ca_path,
         timeout=timeout,
         max_retries=max_retries,
         token_cache=True if token_cache is None else bool(token_cache),
         token_cache_dir=adapter.get('token_cache_dir'),
+        allow_insecure_http=allow_insecure_http,
+        warnings=warnings,
     )
 
 

@@ -207,6 +207,7 @@ class IscActionBase(ActionBase):
             result = dict(exc.result, failed=True, msg=str(exc), error=exc.to_dict())
             if ctx.warnings:
                 result['warnings'] = ctx.warnings
+            no_log_values = set(no_log_values) | exc.no_log_values  # e.g. a password inside base_url
         deprecations = core_internals.deprecations(validation)
         if deprecations:
             result['deprecations'] = deprecations

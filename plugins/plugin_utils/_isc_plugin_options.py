@@ -7,11 +7,93 @@
 # The interfaces in this file are meant for use within the sailpoint_isc.oauth collection
 # and may not remain stable to outside uses. Changes may be made in ANY release, even a bugfix release.
 
-"""Plugin options (keyword arguments, variables, ansible.cfg, environment) as engine options."""
+"""Plugin options (keyword arguments, variables, ansible.cfg, environment) as engine options.
+
+Ansible converts plugin options with a lenient boolean: any string it does not know, ``'ture'`` or ``enabled``,
+becomes ``false``. For ``validate_certs`` that silently turns TLS verification off. Modules refuse such values, so
+:func:`strict_typed_options` checks the boolean and integer options of a plugin as strictly as a module argument
+spec does, on the raw value and wherever it came from, and the adapter uses exactly the values it checked.
+"""
 
 from __future__ import annotations
 
+import configparser
+import os
+import re
+
+from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_errors import IscOptionError
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_options import OptionAdapter
+
+_BOOL_TYPES = ('bool', 'boolean')
+_INT_TYPES = ('int', 'integer')
+_WHOLE_NUMBER = re.compile(r'^\s*[+-]?[0-9]+\s*$')
+
+
+def _raw_value(name, definition, direct, variables, environ, config_file):
+    """(raw value, where it came from) with Ansible's precedence: keyword, variable, environment, ansible.cfg."""
+    if direct.get(name) is not None:
+        return direct[name], 'the lookup keyword %s' % name
+    found = None
+    for entry in definition.get('vars') or []:  # as in Ansible, the last variable listed that is set wins
+        if variables and variables.get(entry['name']) is not None:
+            found = variables[entry['name']], 'the variable %s' % entry['name']
+    if found:
+        return found
+    for entry in definition.get('env') or []:
+        if environ.get(entry['name']) not in (None, ''):  # Ansible treats an empty variable as unset here
+            found = environ[entry['name']], 'the environment variable %s' % entry['name']
+    if found:
+        return found
+    if config_file and definition.get('ini'):
+        parser = configparser.ConfigParser(inline_comment_prefixes=(';',))  # as Ansible reads ansible.cfg
+        try:
+            parser.read(config_file)
+        except configparser.Error:
+            return None, None  # Ansible reports a broken ansible.cfg itself
+        for entry in definition['ini']:
+            value = parser.get(entry.get('section', 'defaults'), entry['key'], raw=True, fallback=None)
+            if value is not None:
+                found = value, 'the key %s in the [%s] section of %s' % (entry['key'], entry.get('section'),
+                                                                             config_file)
+        if found:
+            return found
+    return None, None
+
+
+def _strict(name, kind, value, origin):
+    from ansible.module_utils.parsing.convert_bool import boolean
+
+    shown = repr(value if not isinstance(value, str) else str(value))
+    if len(shown) > 60:
+        shown = shown[:57] + '...'
+    if kind in _BOOL_TYPES:
+        try:
+            return boolean(value, strict=True)
+        except TypeError:
+            raise IscOptionError('%s from %s is %s, which is not a boolean: use true or false'
+                                 % (name, origin, shown))
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and _WHOLE_NUMBER.match(value):
+        return int(value)
+    raise IscOptionError('%s from %s is %s, which is not a whole number' % (name, origin, shown))
+
+
+def strict_typed_options(definitions, direct=None, variables=None, environ=None, config_file=None):
+    """The boolean and integer options that are set, converted strictly: {name: value}.
+
+    Raises IscOptionError naming the option and where its value came from, before anything is sent.
+    """
+    environ = os.environ if environ is None else environ
+    checked = {}
+    for name, definition in definitions.items():
+        kind = (definition.get('type') or '').lower()
+        if kind not in _BOOL_TYPES + _INT_TYPES:
+            continue
+        value, origin = _raw_value(name, definition, direct or {}, variables, environ, config_file)
+        if origin is not None:
+            checked[name] = _strict(name, kind, value, origin)
+    return checked
 
 
 class PluginOptionAdapter(OptionAdapter):
@@ -21,12 +103,15 @@ class PluginOptionAdapter(OptionAdapter):
     does not remember the origin of direct options, so it is worked out from them.
     """
 
-    def __init__(self, plugin, direct=None, variables=None):
+    def __init__(self, plugin, direct=None, variables=None, checked=None):
         self._plugin = plugin
         self._direct = direct or {}
         self._variables = variables
+        self._checked = checked or {}  # values of strict_typed_options(): they win over Ansible's lenient ones
 
     def get(self, name):
+        if name in self._checked:
+            return self._checked[name]
         return self._plugin.get_option(name)
 
     def is_explicit(self, name):

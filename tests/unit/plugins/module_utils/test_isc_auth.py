@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import os
 import stat
@@ -14,6 +17,7 @@ from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_auth impo
     Token,
     TokenCache,
     TokenProvider,
+    credential_identity,
     renew_margin,
 )
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_errors import IscError
@@ -93,19 +97,37 @@ def test_cache_is_private_and_holds_no_secret_and_no_token(tmp_path):
     entries = [p for p in directory.iterdir() if p.suffix == '.json']
     assert len(entries) == 1
     assert stat.S_IMODE(os.stat(entries[0]).st_mode) == 0o600
-    raw = entries[0].read_text()
-    for value in (SECRET, 'access-token-1', 'refresh-token-xyz', 'cid'):
-        assert value not in raw
-    assert set(json.loads(raw)) == {'v', 'n', 'c', 't'}
+    assert stat.S_IMODE(os.stat(directory / 'cache.key').st_mode) == 0o600
+    for path in directory.iterdir():
+        raw = path.read_bytes()
+        for value in (SECRET, 'access-token-1', 'refresh-token-xyz', 'cid'):
+            assert value.encode() not in raw and value not in path.name
+    assert set(json.loads(entries[0].read_text())) == {'v', 'n', 'c'}
+
+
+def test_entry_name_is_keyed_by_the_cache_key_so_secrets_cannot_be_guessed_offline(tmp_path):
+    """A plain hash of the credential as file name would let anyone who lists the directory test guesses of the
+    secret; the name is an HMAC under the random key of this cache directory instead."""
+    first, _s1 = provider([response(200, token_body(1))], tmp_path)
+    first.get()
+    identity, _material = credential_identity(first.settings)
+    key = (tmp_path / 'cache' / 'cache.key').read_bytes()
+    assert len(key) == 32
+    expected = hmac.new(key, identity, hashlib.sha256).hexdigest()
+    assert [p.name for p in (tmp_path / 'cache').glob('*.json')] == [expected + '.json']
+    _isc_auth.forget_memory()
+    other, _s2 = provider([response(200, token_body(2))], tmp_path, token_cache_dir=str(tmp_path / 'other'))
+    other.get()
+    assert [p.name for p in (tmp_path / 'other').glob('*.json')] != [expected + '.json']
 
 
 def test_cache_entry_of_another_secret_is_not_readable(tmp_path):
     tokens, _session = provider([response(200, token_body(1))], tmp_path)
     tokens.get()
     cache = TokenCache(str(tmp_path / 'cache'))
-    key, material = tokens._key, tokens._material
-    assert cache.load(key, material).access_token == 'access-token-1'
-    assert cache.load(key, b'wrong material') is None
+    name = tokens._entry_name()
+    assert cache.load(name, tokens._material, Token.from_dict).access_token == 'access-token-1'
+    assert cache.load(name, b'wrong material', Token.from_dict) is None
 
 
 def test_tampered_cache_entry_is_ignored(tmp_path):
@@ -227,3 +249,60 @@ def test_token_round_trip_and_repr():
     token = Token('abc', expires_at=10.0, issued_at=0.0, refresh_token='r')
     assert Token.from_dict(token.to_dict()).to_dict() == token.to_dict()
     assert 'abc' not in repr(token)
+
+
+def jwt(claims):
+    def segment(value):
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip('=')
+    return '%s.%s.c2lnbmF0dXJl' % (segment({'alg': 'HS256', 'typ': 'JWT'}), segment(claims))
+
+
+def test_answer_without_expires_in_uses_the_jwt_lifetime_counted_from_arrival(tmp_path):
+    """exp - iat is the lifetime ISC gave the token; counted from our clock, a clock difference does not matter."""
+    clock = Clock()
+    issued_by_a_clock_an_hour_behind = clock.now - 3600
+    access = jwt({'iat': issued_by_a_clock_an_hour_behind, 'exp': issued_by_a_clock_an_hour_behind + 750})
+    tokens, session = provider([response(200, {'access_token': access, 'token_type': 'bearer'}),
+                                response(200, token_body(2))], tmp_path, clock)
+    token = tokens.get()
+    assert token.expires_at == clock.now + 750
+    clock.now += 750 - 80
+    assert tokens.get().access_token == access and len(session.calls) == 1
+    clock.now += 10  # 70 s left: inside the renewal margin of 75 s
+    assert tokens.get().access_token == 'access-token-2'
+
+
+def test_answer_without_expires_in_and_jwt_without_iat_uses_exp(tmp_path):
+    clock = Clock()
+    access = jwt({'exp': clock.now + 300})
+    tokens, session = provider([response(200, {'access_token': access})], tmp_path, clock)
+    assert tokens.get().expires_at == clock.now + 300
+    clock.now += 200
+    assert tokens.get().access_token == access and len(session.calls) == 1
+
+
+@pytest.mark.parametrize('access', ['opaque-token-value', jwt({'sub': 'no-exp'}), jwt({'exp': 'tomorrow'})])
+def test_token_of_unknown_lifetime_is_reused_for_60_seconds_across_processes(tmp_path, access):
+    clock = Clock()
+    tokens, session = provider([response(200, {'access_token': access, 'token_type': 'bearer'})], tmp_path, clock)
+    first = tokens.get()
+    assert first.expires_at is None and first.expires_in() is None  # no expiry is invented
+    clock.now += 59
+    _isc_auth.forget_memory()  # a later task: read from the cache
+    again, again_session = provider([], tmp_path, clock)
+    assert again.get().access_token == access and again_session.calls == []
+    clock.now += 2  # 61 s after it was issued
+    _isc_auth.forget_memory()
+    later, later_session = provider([response(200, token_body(2))], tmp_path, clock)
+    assert later.get().access_token == 'access-token-2' and len(later_session.calls) == 1
+
+
+def test_expires_in_as_a_numeric_string_is_understood(tmp_path):
+    clock = Clock()
+    tokens, _session = provider([response(200, dict(token_body(1), expires_in='750'))], tmp_path, clock)
+    assert tokens.get().expires_at == clock.now + 750
+
+
+def test_settings_warnings_reach_the_face_through_the_provider(tmp_path):
+    tokens, _session = provider([], tmp_path, base_url='https://insecure-warning.example', validate_certs=False)
+    assert any('validate_certs is false' in w and 'insecure-warning.example' in w for w in tokens.warnings)

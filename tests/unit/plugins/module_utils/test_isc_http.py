@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import email.utils
+import json
 import time
 
 import pytest
@@ -232,3 +234,122 @@ def test_rate_limit_from_env():
     assert rate_limit_from_env({'ISC_RATE_LIMIT': '0'}) is None
     with pytest.raises(IscError, match='ISC_RATE_LIMIT'):
         rate_limit_from_env({'ISC_RATE_LIMIT': 'fast'})
+
+
+@pytest.mark.parametrize('path, version', [
+    ('/v3/sources', 'v3'), ('/beta/oauth-clients/abc', 'beta'), ('/v2024/personal-access-tokens', 'v2024'),
+    ('/v2026/x', 'v2026'), ('/oauth-clients/v1', 'v1'), ('/oauth-clients/v1/abc', 'v1'),
+    ('/personal-access-tokens/v1/', 'v1'), ('/oauth/token', 'oauth'), ('/oauth/info', 'oauth'), ('/', ''),
+])
+def test_api_version_of_a_request_path(path, version):
+    from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_http import api_version_of
+    assert api_version_of(path) == version
+
+
+def paced_transport(tmp_path, monkeypatch, fake, limit='2/10', **options):
+    monkeypatch.setenv('ISC_RATE_LIMIT', limit)
+    opts = dict(base_url='https://acme.example', client_id='cid', client_secret='topsecret-value',
+                token_cache_dir=str(tmp_path))
+    opts.update(options)
+    settings = resolve_connection(DictOptionAdapter(opts), {})
+    transport = Transport(settings, sleep=fake.sleep, jitter=lambda low, high: high, clock=fake.clock)
+    transport.session = FakeSession([response(200, [])] * 20)
+    return transport
+
+
+def test_pacing_is_per_client_id_and_api_version(tmp_path, monkeypatch):
+    """ISC's limit is per client id AND API version: two v3 calls do not hold up a beta call or a token request."""
+    fake = FakeTime()
+    transport = paced_transport(tmp_path, monkeypatch, fake)
+    for path in ('/v3/a', '/v3/b', '/beta/a', '/beta/b', '/oauth-clients/v1', '/oauth-clients/v1/x', '/oauth/token'):
+        transport.send('GET', 'https://acme.example' + path)
+    assert fake.slept == []
+    # The third v3 call within 10 s waits for the window, also from another process with the same client id.
+    other = paced_transport(tmp_path, monkeypatch, fake)
+    other.send('GET', 'https://acme.example/v3/c')
+    assert len(fake.slept) == 1 and 9.9 < fake.slept[0] <= 10.01
+    # Another client id has budgets of its own.
+    paced_transport(tmp_path, monkeypatch, fake, client_id='other').send('GET', 'https://acme.example/v3/d')
+    assert len(fake.slept) == 1
+
+
+def test_a_bearer_token_is_paced_under_the_client_id_it_was_issued_to(tmp_path, monkeypatch):
+    fake = FakeTime()
+    claims = base64.urlsafe_b64encode(json.dumps({'client_id': 'cid'}).encode()).decode().rstrip('=')
+    by_credentials = paced_transport(tmp_path, monkeypatch, fake)
+    by_token = paced_transport(tmp_path, monkeypatch, fake, client_id=None, client_secret=None,
+                               access_token='eyJhbGciOiJIUzI1NiJ9.%s.c2ln' % claims)
+    by_credentials.send('GET', 'https://acme.example/v3/a')
+    by_credentials.send('GET', 'https://acme.example/v3/b')
+    by_token.send('GET', 'https://acme.example/v3/c')
+    assert len(fake.slept) == 1
+
+
+def test_pacer_ignores_times_in_the_future_so_a_stepped_back_clock_never_blocks(tmp_path):
+    """The reported case: stamps 45 s ahead (the clock was stepped back) kept a one-task run waiting."""
+    from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_http import RequestPacer
+    fake = FakeTime()
+    pacer = RequestPacer(str(tmp_path), 'k', 3, 10.0, clock=fake.clock, sleep=fake.sleep)
+    with open(pacer.path, 'w') as handle:
+        json.dump([fake.now + 45.0] * 3, handle)
+    pacer.wait()
+    assert fake.slept == []
+    with open(pacer.path) as handle:
+        assert json.load(handle) == [fake.now]
+
+
+def test_clock_stepped_back_while_a_request_is_in_flight_leaves_no_future_time(tmp_path):
+    from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_http import RequestPacer
+    fake = FakeTime()
+    pacer = RequestPacer(str(tmp_path), 'k', 1, 10.0, clock=fake.clock, sleep=fake.sleep)
+    slot = pacer.wait()
+    fake.now -= 30.0  # NTP steps the clock back during the request
+    pacer.settle(slot)
+    with open(pacer.path) as handle:
+        assert json.load(handle) == [fake.now]
+    fake.now += 10.0
+    pacer.wait()
+    assert fake.slept == []
+
+
+def test_no_wait_is_longer_than_one_window(tmp_path):
+    from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_http import RequestPacer
+    fake = FakeTime()
+    pacer = RequestPacer(str(tmp_path), 'k', 2, 10.0, clock=fake.clock, sleep=fake.sleep)
+    with open(pacer.path, 'w') as handle:
+        json.dump([fake.now, fake.now], handle)  # full, both taken this very millisecond
+    pacer.wait()
+    assert len(fake.slept) == 1 and fake.slept[0] <= 10.0 + 0.001
+
+
+@pytest.mark.parametrize('content', ['null', '{}', '{"a": 1}', '[true]', '["1000"]', '[[1]]', 'garbage', '[1, ',
+                                     '"text"', '[NaN]'])
+def test_corrupt_pacer_file_is_discarded(tmp_path, content):
+    from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_http import RequestPacer
+    fake = FakeTime()
+    pacer = RequestPacer(str(tmp_path), 'k', 1, 10.0, clock=fake.clock, sleep=fake.sleep)
+    with open(pacer.path, 'w') as handle:
+        handle.write(content)
+    pacer.wait()
+    assert fake.slept == []
+    with open(pacer.path) as handle:
+        assert json.load(handle) == [fake.now]
+
+
+def test_plain_http_is_refused_by_the_transport_for_any_url():
+    transport, _sleeps = make_transport([response(200, {})])
+    with pytest.raises(IscError, match="URL 'http://keys.example/jwks' uses plain http://"):
+        transport.send('GET', 'http://keys.example/jwks')
+    assert transport.session.calls == []
+    allowed, _sleeps = make_transport([response(200, {})], allow_insecure_http=True)
+    assert allowed.send('GET', 'http://keys.example/jwks').status_code == 200
+
+
+def test_api_version_is_read_after_a_path_prefix_of_base_url(tmp_path, monkeypatch):
+    fake = FakeTime()
+    transport = paced_transport(tmp_path, monkeypatch, fake, base_url='https://proxy.example/isc')
+    assert transport.pacer_for('https://proxy.example/isc/v3/x?limit=1') is transport.pacer_for(
+        'https://proxy.example/isc/v3/y')
+    assert transport.pacer_for('https://proxy.example/isc/v3/x') is not transport.pacer_for(
+        'https://proxy.example/isc/oauth-clients/v1')
+    assert sorted(transport._pacers) == ['v1', 'v3']

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_errors import IscOptionError
@@ -127,3 +129,90 @@ def test_out_of_calendar_dates_are_clear_errors(value):
     from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_validate import parse_datetime
     with pytest.raises(IscOptionError, match='is not an ISO 8601 date-time'):
         parse_datetime(value, 'expiration_date')
+
+
+@pytest.fixture()
+def warned_nothing_yet(monkeypatch):
+    from ansible_collections.sailpoint_isc.oauth.plugins.module_utils import _isc_options
+    monkeypatch.setattr(_isc_options, '_WARNED', set())
+
+
+@pytest.mark.parametrize('option, url', [
+    ('base_url', 'http://acme.api.identitynow.com'),
+    ('base_url', 'http://10.0.0.5:8080'),
+    ('base_url', 'http://[2001:db8::1]'),
+    ('base_url', 'http://localhost.evil.example'),
+    ('base_url', 'http://128.0.0.1'),
+    ('token_url', 'http://login.example/oauth/token'),
+])
+def test_plain_http_to_another_host_is_refused_before_any_request(option, url):
+    options = dict(base_url='https://acme.example', **CREDS)
+    options[option] = url
+    with pytest.raises(IscOptionError, match=r"%s '%s' uses plain http:// .*allow_insecure_http: true" % (
+            option, re.escape(url))):
+        resolve(**options)
+
+
+@pytest.mark.parametrize('url', ['http://127.0.0.1:8080', 'http://127.8.9.10', 'http://localhost:1', 'http://[::1]:80',
+                                 'http://LOCALHOST'])
+def test_plain_http_to_this_machine_is_allowed_without_a_warning(url, warned_nothing_yet):
+    settings = resolve(base_url=url, **CREDS)
+    assert settings.base_url.startswith('http://') and settings.warnings == []
+
+
+def test_plain_http_opt_in_is_allowed_and_warned_once_per_process(warned_nothing_yet):
+    first = resolve(base_url='http://isc.internal.example', allow_insecure_http=True, **CREDS)
+    assert first.base_url == 'http://isc.internal.example'
+    assert len(first.warnings) == 1
+    assert 'allow_insecure_http is set' in first.warnings[0] and 'http://isc.internal.example' in first.warnings[0]
+    again = resolve(base_url='http://isc.internal.example', allow_insecure_http=True, **CREDS)
+    assert again.warnings == []
+
+
+def test_validate_certs_false_warns_once_per_process_without_secrets(warned_nothing_yet):
+    first = resolve(base_url='https://acme.example', validate_certs=False, **CREDS)
+    assert len(first.warnings) == 1
+    assert 'validate_certs is false' in first.warnings[0] and 'acme.example' in first.warnings[0]
+    assert 's3cret' not in first.warnings[0]
+    assert resolve(base_url='https://acme.example', validate_certs=False, **CREDS).warnings == []
+    # Another host is another warning; verification on, or plain http to this machine, none.
+    assert len(resolve(base_url='https://other.example', validate_certs=False, **CREDS).warnings) == 1
+    assert resolve(base_url='https://third.example', **CREDS).warnings == []
+    assert resolve(base_url='http://127.0.0.1:1', validate_certs=False, **CREDS).warnings == []
+
+
+@pytest.mark.parametrize('url', ['https://admin:S3cr/etPw@acme.example', 'https://admin:S3cr%2FetPw@acme.example',
+                                 'https://S3cr/etPw@acme.example', 'https://admin:S3cr/etPw@acme.example:notaport'])
+def test_user_information_is_refused_and_its_password_never_echoed(url):
+    with pytest.raises(IscOptionError) as info:
+        resolve(base_url=url, **CREDS)
+    error = info.value
+    assert 'must not contain user information' in str(error)
+    assert 'S3cr' not in str(error) and 'S3cr' not in repr(error.to_dict())
+    # What the adapters mask in the echoed options (invocation): the password as written and decoded.
+    assert any('S3cr' in value for value in error.no_log_values)
+    assert all(value not in ('admin', '') for value in error.no_log_values)
+
+
+@pytest.mark.parametrize('option, value, message', [
+    ('timeout', 0, 'timeout must be a positive number of seconds'),
+    ('timeout', 3601, 'at most 3600'),
+    ('timeout', 10 ** 12, 'at most 3600, not 1000000000000'),
+    ('timeout', 1e12, 'not 1000000000000.0'),
+    ('timeout', 2.5, 'timeout must be'),
+    ('timeout', True, 'not True'),
+    ('timeout', '30', "not '30'"),
+    ('max_retries', -1, 'max_retries must be 0 or more'),
+    ('max_retries', 21, 'at most 20'),
+    ('max_retries', 10 ** 6, 'at most 20'),
+    ('max_retries', False, 'not False'),
+])
+def test_timeout_and_max_retries_bounds(option, value, message):
+    with pytest.raises(IscOptionError, match=re.escape(message)):
+        resolve(tenant='acme', **dict(CREDS, **{option: value}))
+
+
+@pytest.mark.parametrize('option, value', [('timeout', 1), ('timeout', 3600), ('max_retries', 0),
+                                           ('max_retries', 20)])
+def test_bounds_are_inclusive(option, value):
+    assert getattr(resolve(tenant='acme', **dict(CREDS, **{option: value})), option) == value
