@@ -95,8 +95,7 @@ class Emulator:
         for flag, value in options.items():
             if value is not None:
                 args += [flag, str(value)]
-        self.quirks = tuple(quirks)
-        for quirk in self.quirks:
+        for quirk in quirks:
             args += ["--quirk", quirk]
         if verbose:
             args.append("--verbose")
