@@ -13,7 +13,7 @@
   secret material (client secret, refresh token, code, PKCE verifier), so reading an entry needs the secret that
   produced it. Client secrets themselves are never written.
 * Entry file names are HMAC-SHA256 of the credential under a random 32-byte key kept in the directory
-  (``cache.key``, 0600). A plain hash of the credential would let whoever can list the directory test guesses of a
+  (``cache.key``, 0600, 64 hexadecimal digits). A plain hash of the credential would let whoever can list the directory test guesses of a
   secret offline against the file names; under a key they reveal nothing.
 * An entry that cannot be read for any reason (another format, truncated, altered, of the wrong shape) is removed
   and the token requested again: a damaged cache never fails a task.
@@ -125,10 +125,10 @@ class TokenCache(object):
             return None
         with os.fdopen(fd, 'rb') as handle:
             info = os.fstat(handle.fileno())
-            key = handle.read(KEY_SIZE + 1)
+            text = handle.read(2 * KEY_SIZE + 1)
         if (stat.S_ISREG(info.st_mode) and info.st_uid == os.getuid() and not stat.S_IMODE(info.st_mode) & 0o077
-                and len(key) == KEY_SIZE):
-            return key
+                and re.match(br'^[0-9a-f]{%d}$' % (2 * KEY_SIZE), text)):
+            return binascii.unhexlify(text)
         os.unlink(path)
         return None
 
@@ -142,7 +142,7 @@ class TokenCache(object):
         fd, tmp = tempfile.mkstemp(prefix='.tmp-key-', dir=self.directory)
         try:
             with os.fdopen(fd, 'wb') as handle:
-                handle.write(os.urandom(KEY_SIZE))
+                handle.write(binascii.hexlify(os.urandom(KEY_SIZE)))
             try:
                 os.link(tmp, path)
                 self._remove_unreachable_entries()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import base64
 import secrets
 import urllib.parse
@@ -348,3 +349,103 @@ def test_modules_and_lookups_share_one_token_and_the_cache_is_private(acme, ansi
         assert stat.S_IMODE(os.stat(entry).st_mode) == 0o600
         content = entry.read_text()
         assert ADMIN['client_secret'] not in content and 'eyJ' not in content
+
+
+def tls_env(tls_emulator):
+    return dict(SAIL_BASE_URL=tls_emulator.base_urls['secure'], SAIL_CLIENT_ID=ADMIN['client_id'],
+                SAIL_CLIENT_SECRET=ADMIN['client_secret'])
+
+
+MISSPELT_VALIDATE_CERTS = {
+    # how the value is given: (playbook, extra environment, extra vars, ansible.cfg text, where the message says)
+    'keyword': ('''
+    - hosts: localhost
+      gather_facts: false
+      tasks:
+        - name: get token
+          ansible.builtin.assert:
+            that: lookup('sailpoint_isc.oauth.isc_access_token', validate_certs='ture') | length > 0
+    ''', {}, None, None, "validate_certs from the lookup keyword validate_certs is 'ture'"),
+    'variable': (ERROR_PLAY, {}, dict(isc_validate_certs='enabled'), None,
+                 "validate_certs from the variable isc_validate_certs is 'enabled'"),
+    'ansible.cfg': (ERROR_PLAY, {}, None, '[sailpoint_isc]\nvalidate_certs = ture\n',
+                    "validate_certs from the key validate_certs in the [sailpoint_isc] section of"),
+    'environment': (ERROR_PLAY, dict(ISC_VALIDATE_CERTS='ture'), None, None,
+                    "validate_certs from the environment variable ISC_VALIDATE_CERTS is 'ture'"),
+}
+
+
+@pytest.mark.parametrize('how', sorted(MISSPELT_VALIDATE_CERTS))
+def test_a_misspelt_validate_certs_fails_instead_of_turning_verification_off(tls_emulator, ansible, tmp_path, how):
+    """Against a certificate nobody trusts, validate_certs='ture' used to return a token: Ansible's lenient
+    conversion had read it as false. Now it is an error naming the option and where the value came from."""
+    playbook, env, extra_vars, config, message = MISSPELT_VALIDATE_CERTS[how]
+    env = dict(tls_env(tls_emulator), **env)
+    if config:
+        config_file = tmp_path / 'ansible.cfg'
+        config_file.write_text(config)
+        env['ANSIBLE_CONFIG'] = str(config_file)
+    tls_emulator.clear_requests('secure')
+    run = ansible(playbook, env=env, extra_vars=extra_vars, cache=False)
+    assert run.rc != 0
+    assert message in run.output and 'which is not a boolean: use true or false' in run.output
+    assert tls_emulator.requests('secure') == []  # no token request: nothing was sent at all
+
+
+def test_validate_certs_false_is_warned_once_per_run(tls_emulator, ansible):
+    play = '''
+    - hosts: localhost
+      gather_facts: false
+      tasks:
+        - name: first lookup
+          ansible.builtin.assert: {that: "lookup('sailpoint_isc.oauth.isc_access_token', validate_certs=false) is string"}
+          no_log: true
+        - name: second lookup
+          ansible.builtin.assert: {that: "lookup('sailpoint_isc.oauth.isc_access_token', validate_certs=false) is string"}
+          no_log: true
+        - name: a module
+          sailpoint_isc.oauth.isc_token_info:
+            validate_certs: false
+    '''
+    run = ansible(play, env=tls_env(tls_emulator), verbosity=0).assert_ok()
+    assert run.output.count('validate_certs is false') == 1, run.output
+    assert ADMIN['client_secret'] not in run.output
+
+
+@pytest.mark.parametrize('url', ['http://acme.example', 'http://10.1.2.3:8080'])
+def test_plain_http_to_another_host_is_refused_by_the_lookup(ansible, url):
+    run = ansible(ERROR_PLAY, env=dict(SAIL_BASE_URL=url, SAIL_CLIENT_ID='x', SAIL_CLIENT_SECRET='y'))
+    assert run.rc != 0 and 'uses plain http://' in run.output and 'allow_insecure_http: true' in run.output
+
+
+def test_a_password_in_base_url_is_refused_and_never_printed(acme, ansible):
+    """In the lookup's error, and at -vvvv in the failed module's echoed options (invocation), on both paths."""
+    password = 'S3cr/etPw'
+    inventory = ('controller ansible_connection=local ansible_python_interpreter="{{ ansible_playbook_python }}"\n'
+                 'module_path ansible_connection=local_as_remote '
+                 'ansible_python_interpreter="{{ ansible_playbook_python }}"\n')
+    play = '''
+    - hosts: all
+      gather_facts: false
+      tasks:
+        - name: lookup
+          ansible.builtin.assert:
+            that: lookup('sailpoint_isc.oauth.isc_access_token', base_url=url) | length > 0
+          ignore_errors: true
+        - name: module
+          sailpoint_isc.oauth.isc_token_info:
+            base_url: "{{ url }}"
+          ignore_errors: true
+    '''
+    url = acme.base_url.replace('://', '://admin:%s@' % password)
+    run = ansible(play, env=dict(SAIL_CLIENT_ID=ADMIN['client_id'], SAIL_CLIENT_SECRET=ADMIN['client_secret'],
+                                 URL_PASSWORD=password),
+                  extra_vars=dict(url=url), inventory=inventory)
+    failures = [r for r in run.results if r['status'] == 'failed']
+    assert len(failures) == 4, run.output[-5000:]
+    for record in failures:
+        assert 'must not contain user information' in record['result']['msg']
+    assert 'invocation' in str(run.results)  # the echoed options are there, masked
+    assert password not in run.output and password not in json.dumps(run.results)
+    assert 'S3cr' not in run.output
+    assert acme.requests() == []

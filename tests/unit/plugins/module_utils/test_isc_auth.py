@@ -111,7 +111,7 @@ def test_entry_name_is_keyed_by_the_cache_key_so_secrets_cannot_be_guessed_offli
     first, _s1 = provider([response(200, token_body(1))], tmp_path)
     first.get()
     identity, _material = credential_identity(first.settings)
-    key = (tmp_path / 'cache' / 'cache.key').read_bytes()
+    key = bytes.fromhex((tmp_path / 'cache' / 'cache.key').read_text())
     assert len(key) == 32
     expected = hmac.new(key, identity, hashlib.sha256).hexdigest()
     assert [p.name for p in (tmp_path / 'cache').glob('*.json')] == [expected + '.json']

@@ -131,7 +131,7 @@ def test_key_file_is_private_and_made_once(tmp_path):
     second = TokenCache(str(tmp_path))
     assert first.entry_name(b'credential') == second.entry_name(b'credential')
     key_file = tmp_path / 'cache.key'
-    assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600 and os.path.getsize(key_file) == 32
+    assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600 and len(bytes.fromhex(key_file.read_text())) == 32
     assert [p.name for p in tmp_path.iterdir()] == ['cache.key']  # no temporary file is left behind
 
 
@@ -139,27 +139,29 @@ def test_key_file_is_never_read_or_written_through_a_symlink(tmp_path):
     cache_dir = tmp_path / 'cache'
     cache_dir.mkdir(mode=0o700)
     elsewhere = tmp_path / 'attacker-known-key'
-    elsewhere.write_bytes(b'k' * 32)
+    elsewhere.write_text('ab' * 32)
     os.symlink(str(elsewhere), str(cache_dir / 'cache.key'))
     cache = TokenCache(str(cache_dir))
     cache.entry_name(b'credential')
     assert not os.path.islink(cache_dir / 'cache.key')
-    assert (cache_dir / 'cache.key').read_bytes() != b'k' * 32
-    assert elsewhere.read_bytes() == b'k' * 32
+    assert (cache_dir / 'cache.key').read_text() != 'ab' * 32
+    assert elsewhere.read_text() == 'ab' * 32
 
 
-@pytest.mark.parametrize('damage', ['short', 'readable by others'])
+@pytest.mark.parametrize('damage', ['short', 'not hexadecimal', 'readable by others'])
 def test_unusable_key_file_is_replaced(tmp_path, damage):
     first = TokenCache(str(tmp_path))
     name = first.entry_name(b'credential')
     key_file = tmp_path / 'cache.key'
     if damage == 'short':
-        key_file.write_bytes(b'short')
+        key_file.write_text('abcd')
+    elif damage == 'not hexadecimal':
+        key_file.write_text('z' * 64)
     else:
         os.chmod(key_file, 0o644)
     second = TokenCache(str(tmp_path))
     assert second.entry_name(b'credential') != name
-    assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600 and os.path.getsize(key_file) == 32
+    assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600 and len(bytes.fromhex(key_file.read_text())) == 32
 
 
 def test_entries_of_the_earlier_format_are_removed_when_the_key_is_made(tmp_path):
