@@ -51,25 +51,21 @@ EXAMPLES = r'''
   sailpoint_isc.oauth.isc_personal_access_token_info:
   register: mine
 
-- name: Report never-expiring and stale tokens in every tenant
-  hosts: isc_tenants
-  gather_facts: false
-  tasks:
-    - name: Every token of the tenant
-      sailpoint_isc.oauth.isc_personal_access_token_info:
-        base_url: "{{ isc_base_url }}"
-        owner_id: all
-      register: pats
+- name: Every token of the tenant, for an audit
+  sailpoint_isc.oauth.isc_personal_access_token_info:
+    base_url: "{{ isc_base_url }}"
+    owner_id: all
+  register: pats
 
-    - name: Report
-      ansible.builtin.debug:
-        msg:
-          never_expiring: "{{ pats.personal_access_tokens | selectattr('never_expires') | map(attribute='name') }}"
-          unused_90_days: >-
-            {{ pats.personal_access_tokens
-               | selectattr('days_since_last_used', 'ne', None) | selectattr('days_since_last_used', 'gt', 90)
-               | map(attribute='name') }}
-          never_used: "{{ pats.personal_access_tokens | selectattr('lastUsed', 'none') | map(attribute='name') }}"
+- name: Report never-expiring, stale and never-used tokens
+  ansible.builtin.debug:
+    msg:
+      never_expiring: "{{ pats.personal_access_tokens | selectattr('never_expires') | map(attribute='name') }}"
+      unused_90_days: >-
+        {{ pats.personal_access_tokens
+           | selectattr('days_since_last_used', 'ne', None) | selectattr('days_since_last_used', 'gt', 90)
+           | map(attribute='name') }}
+      never_used: "{{ pats.personal_access_tokens | selectattr('lastUsed', 'none') | map(attribute='name') }}"
 '''
 
 RETURN = r'''
