@@ -119,7 +119,7 @@ options:
     elements: str
   recreate:
     description:
-      - When a change needs an option that ISC cannot patch (O(scope), O(type), O(internal)), replace the client:
+      - When a change needs an option that ISC cannot patch (O(scope), O(type), O(internal)), replace the client -
         a new client with the merged options is created first, its secret delivered (O(secret_file), or
         RV(client_secret)), and only then is the old client deleted, so a failed create leaves the old client
         working.
