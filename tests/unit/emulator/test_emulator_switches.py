@@ -4,11 +4,14 @@ and the tenant clock driving expiry (so tests need no sleeps)."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 
 import pytest
 import requests
 from emulator_testlib import ADMIN, LEGACY_PAT_VERSIONS, MODERN_PAT_VERSIONS, TenantApi, clients_path, error_text, pats_path
-from isc_emulator.harness import Emulator
+from isc_emulator.harness import PACKAGE_PARENT, Emulator
 
 MORE_THAN_A_PAGE = 260
 
@@ -168,3 +171,12 @@ def test_advancing_the_clock_expires_a_dated_pat_without_sleeping(acme, emulator
     refused = acme.token_request({"grant_type": "client_credentials", "client_id": pat["id"], "client_secret": pat["secret"]})
     assert refused.status_code == 401 and refused.json()["error"] == "invalid_client"
     assert acme.grant(*ADMIN)  # the never-expiring seed still works
+
+
+def test_an_openapi_spec_path_that_is_not_there_is_a_usage_error(tmp_path):
+    pytest.importorskip("openapi_core")
+    result = subprocess.run(
+        [sys.executable, "-m", "isc_emulator", "--tenant", "acme", "--openapi-spec", str(tmp_path)],
+        env=dict(os.environ, PYTHONPATH=PACKAGE_PARENT), capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2 and "isc-openapi-subset.yaml" in result.stderr and result.stdout == ""
