@@ -310,7 +310,20 @@ def create_shape(request, emulator):
     """
     quirks = [] if request.param == 'spec' else [request.param]
     for tenant in emulator.tenants:
-        emulator.set_quirks(tenant, quirks)
+        emulator.update_settings(tenant, quirks=quirks)
     yield request.param
     for tenant in emulator.tenants:
-        emulator.set_quirks(tenant, [])
+        emulator.update_settings(tenant, quirks=[])
+
+
+@pytest.fixture(params=(None, 250), ids=('unpaged', 'paged-250'))
+def list_paging(request, emulator):
+    """Runs a test once with list answers holding every object (what the list operations declare: no paging) and
+    once with ISC's standard collection default (at most 250 objects when no ``limit`` is sent), on every tenant of
+    the session emulator. Seed the objects with ``emulator.seed(tenant, oauth_clients={"count": 300, ...})``
+    rather than through creates. Yields the default page size (None or 250)."""
+    for tenant in emulator.tenants:
+        emulator.update_settings(tenant, default_page_size=request.param)
+    yield request.param
+    for tenant in emulator.tenants:
+        emulator.update_settings(tenant, default_page_size=None)

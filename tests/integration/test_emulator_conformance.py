@@ -1,10 +1,10 @@
 """Conformance of the ISC emulator with the published OpenAPI specification of every API version.
 
-The emulator runs in its strict ``--openapi-spec`` mode on ``tests/openapi/`` (one published document
-per API version: each call is validated against the document of the version it was made on). A
-realistic sequence drives every operation, in every API version, with success and error answers, in
-both OAuth client create-answer shapes (the spec's, and the ``null-create-fields`` quirk of some
-tenants): no violation may be recorded. Each deliberately invalid request must be recorded as
+The session's emulator (conftest.py) runs in its strict ``--openapi-spec`` mode on ``tests/openapi/``
+(one published document per API version: each call is validated against the document of the
+version it was made on). A realistic sequence drives every operation, in every API version, with
+success and error answers, in both OAuth client create-answer shapes (conftest's ``create_shape``:
+the spec's, and the ``null-create-fields`` quirk of some tenants): no violation may be recorded. Each deliberately invalid request must be recorded as
 exactly one violation. The relaxations the validator allows are listed in tests/openapi/SOURCES.md.
 """
 
@@ -12,40 +12,25 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import sys
-from pathlib import Path
 
 import pytest
 import requests
-
-TESTS_DIR = Path(__file__).resolve().parents[1]
-SPEC_DIR = TESTS_DIR / "openapi"
-if str(TESTS_DIR / "emulator") not in sys.path:
-    sys.path.insert(0, str(TESTS_DIR / "emulator"))
+from isc_emulator.harness import Emulator
 
 pytest.importorskip("openapi_core")
-from isc_emulator.harness import Emulator  # noqa: E402
 
 ADMIN = ("admin-client-id", "admin-client-secret")
 USER = ("user-client-id", "user-client-secret")
 VERSIONS = ("v1", "v3", "beta", "v2024", "v2025", "v2026")
 MODERN_PAT_VERSIONS = ("v1", "v2025", "v2026")
 REDIRECT_URI = "https://app.example.com/callback"
-SHAPES = {"spec": [], "null-create-fields": ["null-create-fields"]}
 
 
-@pytest.fixture(scope="module")
-def emulator():
-    with Emulator(tenants=["acme"], openapi_spec=SPEC_DIR) as running:
-        yield running
-
-
-@pytest.fixture(params=list(SHAPES))
-def shape(request, emulator):
+@pytest.fixture
+def shape(emulator, create_shape):
+    """Both create-answer shapes, on a fresh acme tenant."""
     emulator.reset("acme")
-    emulator.set_quirks("acme", SHAPES[request.param])
-    yield request.param
-    emulator.set_quirks("acme", [])
+    return create_shape
 
 
 class Client:

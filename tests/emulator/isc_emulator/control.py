@@ -12,7 +12,7 @@ rate limited, faulted or validated against the spec.
 ``GET /__emulator/signing-key``            the HS256 secret, or the RS256 public key in PEM
 ``GET|DELETE /__emulator/violations``      OpenAPI violations (``--openapi-spec``) / clear them
 ``GET|DELETE /__emulator/quirk-observations``  deviations caused only by an enabled ``--quirk``
-``GET|POST /__emulator/quirks``            quirks in effect / ``{"quirks": [...]}`` replaces them
+``GET|POST /__emulator/settings``          pat_limit, default_page_size, quirks in effect / change some
 ``POST /__emulator/seed``                  store OAuth clients and PATs directly (no rate limit)
 =========================================  =====================================================
 """
@@ -23,6 +23,7 @@ import json
 from typing import TYPE_CHECKING, Any, Callable
 
 from .faults import FaultRuleError
+from .listing import MAX_LIMIT
 from .resources import (
     QUIRKS,
     add_client,
@@ -142,15 +143,38 @@ def _violations(ctx: "TenantContext", request: Request) -> Response:
         return json_response(200, list(ctx.state.violations))
 
 
-def _quirks(ctx: "TenantContext", request: Request) -> Response:
-    with ctx.state.lock:
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _checked_settings(body: Any) -> dict:
+    """The behaviour switches of --pat-limit, --default-page-size and --quirk, validated as the CLI does."""
+    if not isinstance(body, dict) or not body or not set(body) <= {"pat_limit", "default_page_size", "quirks"}:
+        raise ControlError(400, "expected an object with some of: pat_limit, default_page_size, quirks")
+    if "pat_limit" in body and not (_is_int(body["pat_limit"]) and body["pat_limit"] >= 0):
+        raise ControlError(400, "pat_limit must be an integer >= 0 (0 = no limit)")
+    size = body.get("default_page_size")
+    if size is not None and not (_is_int(size) and 1 <= size <= MAX_LIMIT):
+        raise ControlError(400, f"default_page_size must be null (no paging) or an integer from 1 to {MAX_LIMIT}")
+    quirks = body.get("quirks", [])
+    if not isinstance(quirks, list) or any(quirk not in QUIRKS for quirk in quirks):
+        raise ControlError(400, f"quirks must be a list of names from: {', '.join(QUIRKS)}")
+    return body
+
+
+def _settings(ctx: "TenantContext", request: Request) -> Response:
+    state = ctx.state
+    with state.lock:
         if request.method == "POST":
-            body = _json_body(request)
-            quirks = body.get("quirks") if isinstance(body, dict) else None
-            if not isinstance(quirks, list) or any(quirk not in QUIRKS for quirk in quirks):
-                raise ControlError(400, f'expected {{"quirks": [...]}} with names from: {", ".join(QUIRKS)}')
-            ctx.state.quirks = frozenset(quirks)
-        return json_response(200, {"quirks": sorted(ctx.state.quirks), "known": list(QUIRKS)})
+            changes = _checked_settings(_json_body(request))
+            state.pat_limit = changes.get("pat_limit", state.pat_limit)
+            state.default_page_size = changes.get("default_page_size", state.default_page_size)
+            state.quirks = frozenset(changes.get("quirks", state.quirks))
+        return json_response(
+            200,
+            {"pat_limit": state.pat_limit, "default_page_size": state.default_page_size,
+             "quirks": sorted(state.quirks), "known_quirks": list(QUIRKS)},
+        )  # fmt: skip
 
 
 def _quirk_observations(ctx: "TenantContext", request: Request) -> Response:
@@ -236,7 +260,7 @@ ENDPOINTS: dict[str, tuple[tuple[str, ...], Callable[["TenantContext", Request],
     "signing-key": (("GET",), _signing_key),
     "violations": (("GET", "DELETE"), _violations),
     "quirk-observations": (("GET", "DELETE"), _quirk_observations),
-    "quirks": (("GET", "POST"), _quirks),
+    "settings": (("GET", "POST"), _settings),
     "seed": (("POST",), _seed),
 }
 

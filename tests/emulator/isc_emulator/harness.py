@@ -226,13 +226,16 @@ class Emulator:
     def clear_violations(self, tenant: Optional[str] = None) -> None:
         self._control("DELETE", tenant, "violations")
 
-    def quirks(self, tenant: Optional[str] = None) -> list[str]:
-        """The quirks in effect on the tenant."""
-        return self._control("GET", tenant, "quirks")["quirks"]
+    def settings(self, tenant: Optional[str] = None) -> dict:
+        """The switches in effect: ``{pat_limit, default_page_size, quirks, known_quirks}``."""
+        return self._control("GET", tenant, "settings")
 
-    def set_quirks(self, tenant: Optional[str], quirks: Iterable[str]) -> list[str]:
-        """Replace the tenant's quirks (resets keep them); returns the quirks now in effect."""
-        return self._control("POST", tenant, "quirks", {"quirks": list(quirks)})["quirks"]
+    def update_settings(self, tenant: Optional[str], **changes: Any) -> dict:
+        """Change some of ``pat_limit``, ``default_page_size`` (None = no paging) and ``quirks`` at run time,
+        as the command line would set them; resets keep them. Returns the settings now in effect."""
+        if "quirks" in changes:
+            changes["quirks"] = list(changes["quirks"])
+        return self._control("POST", tenant, "settings", changes)
 
     def quirk_observations(self, tenant: Optional[str] = None) -> list[dict]:
         """Exchanges that deviated from the spec only because of an enabled quirk."""

@@ -169,7 +169,7 @@ def _client_or_404(call: Call) -> OAuthClient:
 def list_clients(call: Call) -> Response:
     keep = parse_filters(call.request)
     items = [client_representation(c) for c in call.ctx.state.oauth_clients.values()]
-    selected, headers = page(call.request, [item for item in items if keep(item)], call.ctx.settings.default_page_size)
+    selected, headers = page(call.request, [item for item in items if keep(item)], call.ctx.state.default_page_size)
     return json_response(200, selected, headers)
 
 
@@ -287,7 +287,7 @@ def list_pats(call: Call) -> Response:
     pats = [pat for pat in state.personal_access_tokens.values() if owner_id is None or pat.owner_id == owner_id]
     keep = parse_filters(call.request)
     items = [pat_representation(call.ctx, pat, call.route.api_version) for pat in pats]
-    selected, headers = page(call.request, [item for item in items if keep(item)], call.ctx.settings.default_page_size)
+    selected, headers = page(call.request, [item for item in items if keep(item)], call.ctx.state.default_page_size)
     return json_response(200, selected, headers)
 
 
@@ -295,7 +295,7 @@ def create_pat(call: Call) -> Response:
     state, owner_id = call.ctx.state, call.principal.identity_id
     fields = validate_pat_create(_body(call, JSON), call.route.api_version, state.clock.now())
     check_unique_pat_name(state, owner_id, fields["name"])
-    limit = call.ctx.settings.pat_limit
+    limit = call.ctx.state.pat_limit
     if limit and len(state.pats_of(owner_id)) >= limit:
         raise ApiError(400, f"Cannot create personal access token: the limit of {limit} personal access tokens per user has been reached")
     pat = add_pat(state, owner_id, fields)

@@ -39,9 +39,10 @@ class TenantSettings:
     rate_limit: int = 100
     rate_window: float = 10.0
     pod: str = "emulator-local"
+    # At start-up; /__emulator/settings changes them at run time (TenantState holds the values in effect).
     pat_limit: int = PAT_LIMIT_PER_USER  # PATs per user; 0 means no limit
     default_page_size: Optional[int] = None  # list answers without ``limit``: all objects, or at most this many
-    quirks: frozenset = frozenset()  # deliberate deviations from the spec at start-up (resources.QUIRKS)
+    quirks: frozenset = frozenset()  # deliberate deviations from the spec (resources.QUIRKS)
 
     @property
     def tenant_id(self) -> str:
@@ -166,7 +167,10 @@ class TenantState:
     issued_secrets: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        # The quirks in effect: --quirk at start-up, changed at /__emulator/quirks, kept across resets.
+        # The behaviour switches in effect: from the command line, changed at /__emulator/settings, kept
+        # across resets (they are settings, not state).
+        self.pat_limit: int = self.settings.pat_limit
+        self.default_page_size: Optional[int] = self.settings.default_page_size
         self.quirks = frozenset(self.settings.quirks)
         self.rate_limiter = SlidingWindowRateLimiter(self.settings.rate_limit, self.settings.rate_window)
         self.reset()

@@ -48,6 +48,42 @@ def test_pat_limit_is_a_flag_and_zero_means_none():
         assert len(api.call("GET", pats_path(), params={"owner-id": "me"}).json()) == 13
 
 
+def test_settings_change_at_run_time_and_survive_resets(acme, emulator):
+    try:
+        assert emulator.update_settings("acme", pat_limit=1, default_page_size=2) == {
+            "pat_limit": 1, "default_page_size": 2, "quirks": [], "known_quirks": ["null-create-fields"]}  # fmt: skip
+        emulator.reset("acme")
+        refused = acme.call("POST", pats_path(), json={"name": "second", "userAwareTokenNeverExpires": True})
+        assert refused.status_code == 400 and "limit of 1" in error_text(refused)
+        emulator.seed("acme", oauth_clients={"count": 3, "name": "c{index}"})
+        assert len(acme.call("GET", clients_path()).json()) == 2
+        emulator.update_settings("acme", default_page_size=None, pat_limit=0)
+        assert len(acme.call("GET", clients_path()).json()) == 3
+        acme.create_pat(name="second")
+    finally:
+        emulator.update_settings("acme", pat_limit=10, default_page_size=None, quirks=[])
+
+
+@pytest.mark.parametrize(
+    "changes, fragment",
+    [
+        ({}, "some of"),
+        ({"rate_limit": 5}, "some of"),
+        ({"pat_limit": -1}, "pat_limit"),
+        ({"pat_limit": True}, "pat_limit"),
+        ({"default_page_size": 251}, "default_page_size"),
+        ({"default_page_size": "250"}, "default_page_size"),
+        ({"quirks": ["no-such-quirk"]}, "null-create-fields"),
+        ({"quirks": "null-create-fields"}, "quirks"),
+    ],
+)
+def test_invalid_settings_are_refused_and_change_nothing(emulator, changes, fragment):
+    before = emulator.settings("acme")
+    refused = control(emulator, "POST", "settings", changes)
+    assert refused.status_code == 400 and fragment in refused.json()["error"]
+    assert emulator.settings("acme") == before
+
+
 # -- paging -------------------------------------------------------------------------------------
 def test_by_default_a_list_answers_every_object(acme, emulator):
     emulator.seed("acme", oauth_clients={"count": MORE_THAN_A_PAGE, "name": "c{index}"})
@@ -127,19 +163,17 @@ def test_seed_bypasses_the_rate_limit():
 
 # -- quirks -------------------------------------------------------------------------------------
 def test_quirk_null_create_fields_at_start_up_and_at_run_time(acme, emulator):
-    assert emulator.quirks("acme") == []
-    assert emulator.set_quirks("acme", ["null-create-fields"]) == ["null-create-fields"]
+    assert emulator.settings("acme")["quirks"] == []
+    assert emulator.update_settings("acme", quirks=["null-create-fields"])["quirks"] == ["null-create-fields"]
     emulator.reset("acme")  # a reset keeps the quirks: they are settings, not state
     created = acme.create_client()
     assert created["businessName"] is None and created["homepageUrl"] is None and created["redirectUris"] is None
     given = acme.create_client(businessName="B", homepageUrl="https://h.example.com", redirectUris=["https://r.example.com"])
     assert given["businessName"] == "B" and given["redirectUris"] == ["https://r.example.com"]
-    emulator.set_quirks("acme", [])
+    emulator.update_settings("acme", quirks=[])
     assert acme.create_client()["redirectUris"] == []
-    refused = control(emulator, "POST", "quirks", {"quirks": ["no-such-quirk"]})
-    assert refused.status_code == 400 and "null-create-fields" in refused.json()["error"]
     with Emulator(quirks=["null-create-fields"]) as quirky:
-        assert quirky.quirks("acme") == ["null-create-fields"]
+        assert quirky.settings("acme")["quirks"] == ["null-create-fields"]
         assert TenantApi(quirky, "acme").create_client()["homepageUrl"] is None
 
 
