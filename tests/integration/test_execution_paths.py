@@ -52,12 +52,16 @@ def test_module_path_without_requests_says_what_to_install(acme, ansible, bare_p
     assert acme.requests() == []
 
 
-def test_become_takes_the_module_path(acme, ansible):
-    # become on a local task must run as the other user, so the work cannot stay in the controller process;
-    # with sudo unavailable here the task fails in the become step, which proves the module path was taken.
-    inventory = ('localhost ansible_connection=local ansible_python_interpreter="{{ ansible_playbook_python }}" '
-                 'ansible_become_method=su ansible_become_user=nobody\n')
-    run = ansible(PLAY.replace('register: info', 'register: info\n      become: true'), env=env(acme),
-                  inventory=inventory, args=['-e', 'ansible_become_password=wrong'])
+@pytest.mark.parametrize('keywords, env_extra', [
+    ('become: true\n      become_method: su', dict(ANSIBLE_BECOME_ALLOW_SAME_USER='1')),
+    ('async: 30\n      poll: 1', {}),
+], ids=['become', 'async'])
+def test_become_and_async_take_the_module_path(acme, ansible, bare_python, keywords, env_extra):
+    # become must run the work as the become user and async in the background, so neither can stay in the
+    # controller process: with a target Python that lacks requests, the module process says so.
+    inventory = 'localhost ansible_connection=local ansible_python_interpreter=%s\n' % bare_python
+    run = ansible(PLAY.replace('register: info', 'register: info\n      ' + keywords), env=dict(env(acme), **env_extra),
+                  inventory=inventory)
     assert run.rc != 0
+    assert 'Failed to import the required Python library (requests)' in run.task('info')['result']['msg']
     assert acme.requests() == []
