@@ -35,6 +35,20 @@ PYTEST_ARGS ?=
 INTEGRATION_ARGS ?= -n 2 --dist loadfile
 ANSIBLE_LINT_ARGS ?=
 
+# Documentation site (`make docs`): antsibull-docs + Sphinx in their own virtualenv, the HTML in $(DOCS_DIR)/build/html.
+DOCS_VENV ?= .venv-docs
+DOCS_REQUIREMENTS := docs/requirements.txt
+DOCS_STAMP := $(DOCS_VENV)/.requirements.stamp
+DOCS_DIR := $(BUILD_DIR)/docs
+
+# Galaxy's importer (`make galaxy-import`) on the built tarball, in its own virtualenv: it pins its own ansible-core
+# and ansible-lint. Configuration (ansible-test off, ansible-lint on): $(GALAXY_IMPORTER_CONFIG).
+GALAXY_IMPORTER_VERSION ?= 0.4.44
+GALAXY_IMPORTER_VENV ?= .venv-galaxy-importer
+GALAXY_IMPORTER_STAMP := $(GALAXY_IMPORTER_VENV)/.galaxy-importer-$(GALAXY_IMPORTER_VERSION).stamp
+GALAXY_IMPORTER_CONFIG := $(CURDIR)/tests/galaxy-importer.cfg
+GALAXY_IMPORTER_LOG := $(BUILD_DIR)/galaxy-importer.log
+
 # Compatibility matrix: the integration suite under the oldest supported ansible-core and the newest release.
 COMPAT_MATRIX ?= oldest newest
 COMPAT_PYTHON_oldest ?= $(PYTHON)
@@ -44,9 +58,9 @@ COMPAT_PYTHON_newest ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin
 COMPAT_CORE_newest ?= ansible-core==2.21.5
 
 # Gates of `make test`, cheapest first; integration reuses the collection built by the `build` gate.
-TEST_GATES ?= lint unit build integration compat sanity
+TEST_GATES ?= lint unit build docs galaxy-import integration compat sanity
 
-.PHONY: help venv build unit integration sanity lint test demo demo-check compat bench clean distclean
+.PHONY: help venv build unit integration sanity lint docs galaxy-import test demo demo-check compat bench clean distclean
 
 help:
 	@echo 'Targets:'
@@ -56,6 +70,8 @@ help:
 	@echo '  integration  pytest tests/integration against the installed collection (runs build)'
 	@echo '  sanity       ansible-test sanity --venv --python $(SANITY_PYTHON) on a copy in $(BUILD_DIR)/sanity'
 	@echo '  lint         antsibull-changelog lint, antsibull-docs lint-collection-docs, ansible-lint (production)'
+	@echo '  docs         HTML documentation site of the installed collection -> $(DOCS_DIR)/build/html (runs build)'
+	@echo '  galaxy-import  the Galaxy importer $(GALAXY_IMPORTER_VERSION) on the built tarball; fails on any warning (runs build)'
 	@echo '  test         venv + $(TEST_GATES) (what CI runs), with the duration of each gate'
 	@echo '  demo         build, then playbooks/demo/run_demo.py'
 	@echo '  compat       integration suite under the oldest and newest ansible-core (compat-oldest, compat-newest)'
@@ -130,6 +146,45 @@ lint: venv
 	exit $$rc
 
 # ---------------------------------------------------------------------------
+# Documentation site: plugins, roles and the user guide (docs/docsite), Sphinx warnings are errors.
+
+$(DOCS_STAMP): $(DOCS_REQUIREMENTS) $(REQUIREMENTS)
+	rm -rf '$(DOCS_VENV)'
+	$(PYTHON) -m venv '$(DOCS_VENV)'
+	'$(DOCS_VENV)/bin/python' -m pip install --quiet --upgrade pip
+	'$(DOCS_VENV)/bin/python' -m pip install --quiet -r '$(DOCS_REQUIREMENTS)' -c '$(REQUIREMENTS)'
+	@touch '$@'
+
+docs: venv $(DOCS_STAMP) $(if $(SKIP_BUILD),,build)
+	@test -f '$(INSTALLED_COLLECTION)/MANIFEST.json' || { echo "ERROR: no installed collection; run 'make build'" >&2; exit 1; }
+	ANSIBLE_COLLECTIONS_PATH='$(COLLECTIONS_DIR)' PATH="$(abspath $(DOCS_VENV))/bin:$$PATH" \
+		'$(DOCS_VENV)/bin/python' scripts/build_docs.py '$(DOCS_DIR)'
+	@# The site as a reader sees it: headless Chromium loads every page (tests/docs).
+	ISC_DOCS_HTML='$(abspath $(DOCS_DIR))/build/html' '$(BIN)/python' scripts/run_pytest.py tests/docs -p no:cacheprovider $(PYTEST_ARGS)
+
+# ---------------------------------------------------------------------------
+# Galaxy's importer on the built tarball, as Galaxy runs it on upload. Every WARNING or ERROR line it logs
+# would show on the collection's Galaxy page, so any of them fails the target.
+
+$(GALAXY_IMPORTER_STAMP):
+	rm -rf '$(GALAXY_IMPORTER_VENV)'
+	$(PYTHON) -m venv '$(GALAXY_IMPORTER_VENV)'
+	'$(GALAXY_IMPORTER_VENV)/bin/python' -m pip install --quiet --upgrade pip
+	'$(GALAXY_IMPORTER_VENV)/bin/python' -m pip install --quiet 'galaxy-importer==$(GALAXY_IMPORTER_VERSION)'
+	@touch '$@'
+
+galaxy-import: $(GALAXY_IMPORTER_STAMP) $(if $(SKIP_BUILD),,build)
+	@tarballs=('$(BUILD_DIR)'/sailpoint_isc-oauth-*.tar.gz); test -f "$${tarballs[0]}" || { echo "ERROR: no tarball in $(BUILD_DIR); run 'make build'" >&2; exit 1; }
+	@# It writes importer_result.json to its working directory: run it in $(BUILD_DIR).
+	cd '$(BUILD_DIR)' && GALAXY_IMPORTER_CONFIG='$(GALAXY_IMPORTER_CONFIG)' PATH="$(abspath $(GALAXY_IMPORTER_VENV))/bin:$$PATH" \
+		'$(abspath $(GALAXY_IMPORTER_VENV))/bin/python' -m galaxy_importer.main sailpoint_isc-oauth-*.tar.gz \
+		> '$(abspath $(GALAXY_IMPORTER_LOG))' 2>&1 || { cat '$(abspath $(GALAXY_IMPORTER_LOG))'; exit 1; }
+	@if grep -E '^(WARNING|ERROR)' '$(GALAXY_IMPORTER_LOG)'; then \
+		echo "galaxy-import: FAILED: the importer warned (full log: $(GALAXY_IMPORTER_LOG))" >&2; exit 1; \
+	fi
+	@echo "galaxy-import: no warnings (log: $(GALAXY_IMPORTER_LOG))"
+
+# ---------------------------------------------------------------------------
 # Everything CI runs, fail-fast, cheap gates first, with timings.
 
 test: venv
@@ -174,8 +229,8 @@ bench: build
 
 clean:
 	rm -rf '$(BUILD_DIR)' tests/output .pytest_cache .hypothesis .ansible
-	find . -path ./.git -prune -o -path './$(VENV)' -prune -o -path './.venv-compat-*' -prune \
+	find . -path ./.git -prune -o -path './$(VENV)' -prune -o -path './.venv-*' -prune \
 		-o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf '$(VENV)' .venv-compat-*
+	rm -rf '$(VENV)' .venv-compat-* '$(DOCS_VENV)' '$(GALAXY_IMPORTER_VENV)'
