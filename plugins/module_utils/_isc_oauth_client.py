@@ -93,6 +93,7 @@ OAUTH_CLIENT = ResourceType(
         Field('claims_supported', 'claimsSupported', 'bool'),
         Field('scope', 'scope', 'set', patchable=False),
     ],
+    credential_kind='api_client',
     engine_class=OAuthClientEngine,
     recreate_warning='The OAuth client is being replaced: it gets a new id and a new secret, and credentials of '
                      'the old client stop working once the new secret is delivered.',

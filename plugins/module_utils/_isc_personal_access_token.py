@@ -241,6 +241,7 @@ PERSONAL_ACCESS_TOKEN = ResourceType(
         Field('expiration_date', 'expirationDate', 'datetime'),
         Field('user_aware_token_never_expires', 'userAwareTokenNeverExpires', 'bool'),
     ],
+    credential_kind='personal_access_token',
     engine_class=PersonalAccessTokenEngine,
     can_get_by_id=False,
     replace_option='regenerate',

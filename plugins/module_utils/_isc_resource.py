@@ -144,14 +144,16 @@ class Field(object):
 class ResourceType(object):
     """What a resource module declares: its fields and the engine class that specialises the engine.
 
+    ``credential_kind``: the ``kind`` written to credential files (``api_client``, ``personal_access_token``).
     ``replace_option``: the option that allows (``recreate``) or asks for (``regenerate``) a replacement;
     ``replace_on_request``: replace whenever that option is true (rotation), not only when a field that cannot be
     patched differs. ``recreate_warning``: said whenever an object is replaced.
     """
 
-    def __init__(self, label, service, result_key, fields, engine_class, secret_fields=('secret',),
+    def __init__(self, label, service, result_key, fields, engine_class, credential_kind, secret_fields=('secret',),
                  can_get_by_id=True, replace_option='recreate', replace_on_request=False, recreate_warning=None):
         self.label = label
+        self.credential_kind = credential_kind
         self.service = service
         self.result_key = result_key
         self.fields = list(fields)
@@ -652,7 +654,7 @@ class ResourceEngine(object):
         if not path:
             return None
         settings = self.client.settings
-        record = dict(name=final_name, kind=self.resource.result_key, client_id=created.get('id'),
+        record = dict(name=final_name, kind=self.resource.credential_kind, client_id=created.get('id'),
                       client_secret=secret, base_url=settings.base_url, token_url=settings.token_url,
                       tenant=settings.base_url.split('://', 1)[-1].split('.', 1)[0],
                       created=created.get('created'))

@@ -13,11 +13,12 @@ One JSON file per credential, written atomically (a 0600 temporary file renamed 
 directory, never through a symbolic link. The file name comes from the credential's name through an injective
 mapping (two different names never share a file), documented in the secret_sink role and isc_credential_files:
 
-* ASCII letters, digits, ``-`` and ``.`` (except a leading ``.``) stand for themselves;
-* every other character, ``_`` included, becomes ``_`` + its code point in lower-case hex + ``_``
-  (``app:ci`` -> ``app_3a_ci``, ``app_ci`` -> ``app_5f_ci``, ``app ci`` -> ``app_20_ci``);
+* percent-encoding of the UTF-8 bytes, as in URLs: ASCII letters, digits, ``_``, ``-`` and ``.`` stand for
+  themselves (a leading ``.`` is encoded, so no file is hidden or ``..``), every other byte becomes ``%XX``
+  (``app:ci`` -> ``app%3Aci``, ``app_ci`` -> ``app_ci``, ``app ci`` -> ``app%20ci``, ``~`` -> ``%7E``);
 * a result longer than 200 characters keeps its first 160 and ends in ``~`` + the first 32 hex digits of the
-  SHA-256 of the name (file systems allow 255 bytes; a collision would need a SHA-256 collision);
+  SHA-256 of the name (file systems allow 255 bytes; ``~`` appears in no other result, and a collision would need
+  a SHA-256 collision);
 * ``.json`` is appended.
 
 Names that differ only in case map to different files, which share one file on a case-insensitive file system
@@ -31,27 +32,22 @@ import errno
 import hashlib
 import json
 import os
-import re
+from urllib.parse import quote
 
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_errors import IscError
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_files import ensure_private_dir, write_atomically
 
 FILE_FIELDS = ('name', 'kind', 'client_id', 'client_secret', 'environment', 'tenant', 'base_url', 'token_url',
                'created')
-_KEPT = re.compile(r'[A-Za-z0-9.-]')
 MAX_STEM = 200
 KEPT_WHEN_HASHED = 160
 
 
 def file_stem(name):
     """The injective file name stem of a credential name (see the module docstring)."""
-    parts = []
-    for index, char in enumerate(name):
-        if _KEPT.match(char) and not (index == 0 and char == '.'):
-            parts.append(char)
-        else:
-            parts.append('_%x_' % ord(char))
-    stem = ''.join(parts) or '_'
+    stem = quote(name, safe='', encoding='utf-8', errors='surrogatepass').replace('~', '%7E') or '%'
+    if stem.startswith('.'):
+        stem = '%2E' + stem[1:]
     if len(stem) > MAX_STEM:
         digest = hashlib.sha256(name.encode('utf-8', 'surrogatepass')).hexdigest()[:32]
         stem = stem[:KEPT_WHEN_HASHED] + '~' + digest

@@ -15,11 +15,19 @@ author:
 description:
   - Writes each credential (an API client's or personal access token's id and secret, which ISC shows only once) to
     C(<directory>/<environment>/<name>.json), with the directories mode 0700 and the files mode 0600, each file
-    replaced atomically.
+    replaced atomically, never through a symbolic link.
+  - With O(preflight=true) it writes nothing and checks, before a role creates anything, that every credential has a
+    file of its own and that the directories can be written; it returns the paths (RV(paths)) that the modules'
+    C(secret_file) option then writes to.
   - The default secret sink of the C(api_clients) and C(personal_access_tokens) roles. One task writes every file,
     in-process on the controller when the task runs locally.
-  - Environment and name are reduced to letters, digits, C(.), C(_) and C(-), and cannot start with a dot, so a
-    file never lands outside O(directory).
+  - Environment and name map to file names injectively, so two credentials never share a file and a file never lands
+    outside O(directory) - percent-encoding as in URLs - ASCII letters, digits, C(_), C(-) and C(.) stand for
+    themselves (a leading C(.) is encoded), every other byte of the UTF-8 name becomes C(%XX) (C(app:ci) becomes
+    C(app%3Aci.json), C(app ci) becomes C(app%20ci.json)), and a result over 200 characters keeps its first 160 and
+    ends in C(~) and 32 hex digits of the name's SHA-256.
+  - Names that differ only in case would share a file on a case-insensitive file system; O(preflight=true) refuses
+    them.
   - Sends nothing to ISC.
 options:
   directory:
@@ -27,6 +35,12 @@ options:
       - Directory that holds one subdirectory per environment. Created (mode 0700) when missing.
     type: path
     required: true
+  preflight:
+    description:
+      - Write nothing; fail when two credentials would share a file or a directory cannot be written, naming them.
+      - O(credentials[].client_id) and O(credentials[].client_secret) are not needed then.
+    type: bool
+    default: false
   credentials:
     description:
       - The credentials, as the roles build them.
@@ -43,13 +57,11 @@ options:
         type: str
         required: true
       client_id:
-        description: Client ID.
+        description: Client ID. Required unless O(preflight=true).
         type: str
-        required: true
       client_secret:
-        description: The secret.
+        description: The secret. Required unless O(preflight=true).
         type: str
-        required: true
       kind:
         description: What the credential is.
         type: str
@@ -97,55 +109,87 @@ written:
   type: list
   elements: str
   sample: [/home/ops/.isc/secrets/prod/ci-pipeline.json]
+paths:
+  description: Each credential's file, as C(name), C(environment) and C(path), in the order given.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{name: ci-pipeline, environment: prod, path: /home/ops/.isc/secrets/prod/ci-pipeline.json}]
 '''
 
-import json
 import os
-import re
 
-from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_errors import IscOptionError
-from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_files import (
-    ensure_private_dir,
-    write_atomically,
-)
+from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_errors import IscError, IscOptionError
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_module import run_module
+from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_secret_files import (
+    clashing_names,
+    file_name,
+    file_stem,
+    prepare_directory,
+    write_credential_file,
+)
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_task import IscModuleSpec
 
-FIELDS = ('name', 'kind', 'client_id', 'client_secret', 'environment', 'base_url', 'token_url')
+
+def credential_path(directory, credential):
+    return os.path.join(directory, file_stem(credential['environment']), file_name(credential['name']))
 
 
-def safe_part(text):
-    """One path component made of [A-Za-z0-9._-], never '.', '..' or hidden."""
-    part = re.sub(r'[^A-Za-z0-9._-]', '_', text)
-    return re.sub(r'^\.', '_', part) or '_'
+def preflight(directory, credentials, paths, check_mode):
+    """Every credential gets a file of its own, and every directory can be written; no credential is written."""
+    by_environment = {}
+    for credential in credentials:
+        by_environment.setdefault(credential['environment'], []).append(credential['name'])
+    for environment, names in sorted(by_environment.items()):
+        clashes = clashing_names(names)
+        if clashes:
+            raise IscOptionError('These credentials of %s would share a secret file (names that differ only in case '
+                                 'share a file on case-insensitive file systems, and each name may appear once): %s; '
+                                 'rename them' % (environment, '; '.join(' / '.join(repr(n) for n in group)
+                                                                          for group in clashes)))
+    for entry in paths:
+        if os.path.islink(entry['path']) or os.path.isdir(entry['path']):
+            raise IscOptionError('The secret file of %r, %s, is a symbolic link or a directory; remove it or choose '
+                                 'another directory' % (entry['name'], entry['path']))
+    if check_mode:
+        return
+    try:
+        prepare_directory(directory)
+        for environment in sorted(by_environment):
+            prepare_directory(os.path.join(directory, file_stem(environment)))
+    except IscError as exc:
+        raise IscOptionError(exc.message)
 
 
 def write_files(ctx):
     directory = ctx.params['directory']
+    credentials = ctx.params['credentials']
+    paths = [dict(name=c['name'], environment=c['environment'], path=credential_path(directory, c))
+             for c in credentials]
+    if ctx.params['preflight']:
+        preflight(directory, credentials, paths, ctx.check_mode)
+        return dict(changed=False, written=[], paths=paths)
+    missing = [c['name'] for c in credentials if not c.get('client_id') or not c.get('client_secret')]
+    if missing:
+        raise IscOptionError('credentials %s need client_id and client_secret' % ', '.join(repr(n) for n in missing))
     written = []
-    for credential in ctx.params['credentials']:
-        path = os.path.join(directory, safe_part(credential['environment']), safe_part(credential['name']) + '.json')
-        written.append(path)
-        if ctx.check_mode:
-            continue
-        try:
-            ensure_private_dir(directory)
-            ensure_private_dir(os.path.dirname(path))
-            write_atomically(path, json.dumps(dict((k, credential.get(k)) for k in FIELDS), indent=2) + '\n')
-        except OSError as exc:
-            raise IscOptionError('Cannot write the credential file %s: %s' % (path, exc))
-    return dict(changed=bool(written), written=written)
+    for credential, entry in zip(credentials, paths):
+        written.append(entry['path'])
+        if not ctx.check_mode:
+            write_credential_file(entry['path'], credential)
+    return dict(changed=bool(written), written=written, paths=paths)
 
 
 SPEC = IscModuleSpec(
     argument_spec=dict(
         directory=dict(type='path', required=True),
         # Only the secret is no_log: masking the whole list would also mask the paths returned in written.
+        preflight=dict(type='bool', default=False),
         credentials=dict(type='list', elements='dict', required=True, no_log=False, options=dict(
             name=dict(type='str', required=True),
             environment=dict(type='str', required=True),
-            client_id=dict(type='str', required=True),
-            client_secret=dict(type='str', required=True, no_log=True),
+            client_id=dict(type='str'),
+            client_secret=dict(type='str', no_log=True),
             kind=dict(type='str', default='api_client', choices=['api_client', 'personal_access_token']),
             base_url=dict(type='str'),
             token_url=dict(type='str', no_log=False),

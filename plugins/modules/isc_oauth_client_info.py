@@ -46,6 +46,12 @@ options:
       - O(id), O(name) and O(filters) do not apply to the comparison.
     type: list
     elements: dict
+  compare_with_label:
+    description:
+      - How error messages name O(compare_with) and its items, for roles whose users never wrote that option (for
+        example V(api_clients_definitions)).
+    type: str
+    default: compare_with
 '''
 
 EXAMPLES = r'''
@@ -58,21 +64,15 @@ EXAMPLES = r'''
     name: ci-pipeline
   register: ci
 
-- name: Audit - API clients not used for 90 days, or never used
-  block:
-    - name: Clients last used more than 90 days ago
-      sailpoint_isc.oauth.isc_oauth_client_info:
-        filters: "lastUsed le {{ '%Y-%m-%dT%H:%M:%SZ' | strftime(now(utc=true).timestamp() - 90 * 86400) }}"
-      register: stale
+- name: Audit - clients last used more than 90 days ago
+  sailpoint_isc.oauth.isc_oauth_client_info:
+    filters: "lastUsed le {{ '%Y-%m-%dT%H:%M:%SZ' | strftime(now(utc=true).timestamp() - 90 * 86400) }}"
+  register: stale
 
-    - name: Clients never used
-      sailpoint_isc.oauth.isc_oauth_client_info:
-        filters: lastUsed isnull
-      register: unused
-
-    - name: Report them
-      ansible.builtin.debug:
-        msg: "{{ (stale.oauth_clients + unused.oauth_clients) | map(attribute='name') | list }}"
+- name: Audit - clients never used
+  sailpoint_isc.oauth.isc_oauth_client_info:
+    filters: lastUsed isnull
+  register: unused
 '''
 
 RETURN = r'''
@@ -90,10 +90,27 @@ comparison:
       type: str
     action:
       description:
-        - V(create), V(update), V(replace) (a field ISC cannot patch, with C(recreate)), V(delete),
+        - V(create), V(update), V(replace) (a field ISC cannot patch, with C(recreate)), V(recreate_required) (a
+          field ISC cannot patch differs, and C(recreate) is not set: the module would fail), V(delete),
           V(unchanged), V(absent) (to be absent and already is), or V(check) when only the module can decide
           (for example several clients share the name).
       type: str
+    frozen:
+      description: The options that differ and that ISC cannot patch (C(scope), C(type), C(internal)).
+      type: list
+      elements: str
+    provisional:
+      description:
+        - IDs of provisional clients of this name left by unfinished writes (see M(sailpoint_isc.oauth.isc_oauth_client));
+          the module removes or adopts them.
+      type: list
+      elements: str
+    planned_at:
+      description:
+        - For a V(create) without provisional leftovers, the time of the list it was planned from; pass it to
+          M(sailpoint_isc.oauth.isc_oauth_client)'s C(planned_at) to spare that module a second list.
+      type: float
+      returned: when action is V(create) and provisional is empty
     changes:
       description: The options whose value differs.
       type: list
@@ -101,6 +118,13 @@ comparison:
   sample:
     - {name: ci-pipeline, id: 2c9180835d2e5168015d32f890ca1581, action: update, changes: [description]}
     - {name: portal, id: null, action: create, changes: []}
+connection:
+  description:
+    - The tenant and the client this comparison was made as (C(base_url), C(client_id)), so that a role can refuse
+      two inventory hosts that would reconcile the same tenant.
+  returned: when O(compare_with) is given
+  type: dict
+  sample: {base_url: https://acme.api.identitynow.com, client_id: 2c9180835d2e5168015d32f890ca1581}
 oauth_clients:
   description: The clients found, as ISC returns them, without secrets.
   returned: always
@@ -114,6 +138,7 @@ oauth_clients:
       lastUsed: '2026-10-01T08:00:00.000Z'
 '''
 
+from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_errors import IscOptionError
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_module import run_module
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_oauth_client import (
     OAUTH_CLIENT,
@@ -132,12 +157,18 @@ def report(ctx):
     if ctx.params['compare_with'] is None:
         return dict(oauth_clients=engine.info())
     item_spec = resource_argument_spec(OAUTH_CLIENT, OAUTH_CLIENT_EXTRA_OPTIONS)
-    comparison = engine.plan(ctx.params['compare_with'], item_spec)
-    return dict(comparison=comparison, oauth_clients=[public_view(OAUTH_CLIENT, c) for c in engine.list_all()])
+    try:
+        comparison = engine.plan(ctx.params['compare_with'], item_spec)
+    except IscOptionError as exc:
+        raise IscOptionError('%s %s' % (ctx.params['compare_with_label'], exc.message))
+    settings = ctx.client.settings
+    return dict(comparison=comparison, oauth_clients=[public_view(OAUTH_CLIENT, c) for c in engine.list_all()],
+                connection=dict(base_url=settings.base_url, client_id=settings.client_id))
 
 
 SPEC = IscModuleSpec(
-    argument_spec=info_argument_spec(dict(compare_with=dict(type='list', elements='dict'))),
+    argument_spec=info_argument_spec(dict(compare_with=dict(type='list', elements='dict'),
+                                          compare_with_label=dict(type='str', default='compare_with'))),
     run=report,
     mutually_exclusive=[('id', 'name'), ('compare_with', 'id'), ('compare_with', 'name'), ('compare_with', 'filters')],
 )
