@@ -8,8 +8,9 @@ v2024, v2025, v2026), the rate limit, plus a test-control API under ``/__emulato
 This is a test double written from SailPoint's public documentation and OpenAPI specification.
 It is not affiliated with, endorsed by or derived from SailPoint's software.
 
-Run it with ``python -m isc_emulator --help``; drive it from tests with
-:class:`isc_emulator.harness.Emulator`.
+Run it with ``isc-emulator --help`` (installed) or ``python -m isc_emulator --help``; drive it from
+tests with :class:`isc_emulator.harness.Emulator`, or with the pytest fixtures of
+:mod:`isc_emulator.pytest_plugin` (``isc_emulator``, ``isc_tenant``).
 """
 
 __version__ = "1.0.0"

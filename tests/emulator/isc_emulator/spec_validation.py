@@ -87,14 +87,14 @@ def spec_files(location: str) -> dict[str, Path]:
 
 
 # -- relaxations (see the module docstring) -------------------------------------------------------
-def _is_pat_call(path: str) -> bool:
+def _is_modern_pat_call(path: str) -> bool:
     route = match_route(path)
     return route is not None and route.collection == PERSONAL_ACCESS_TOKENS and is_modern_pat_version(route.api_version)
 
 
 def _relaxed_request_body(request: Request) -> tuple[bytes, str]:
     body, content_type = request.body, request.headers.get("content-type", "")
-    if request.media_type == JSON_PATCH and request.method == "PATCH" and _is_pat_call(request.path):
+    if request.media_type == JSON_PATCH and request.method == "PATCH" and _is_modern_pat_call(request.path):
         try:
             operations = json.loads(body)
         except ValueError:
@@ -134,7 +134,7 @@ def _created_object(request: Request, status: int, body: bytes) -> Optional[dict
 
 def _relaxed_response_body(request: Request, response: Response) -> bytes:
     created = _created_object(request, response.status, response.body)
-    if created is not None and _is_pat_call(request.path) and created.get("expirationDate", "") is None:
+    if created is not None and _is_modern_pat_call(request.path) and created.get("expirationDate", "") is None:
         created["expirationDate"] = _PLACEHOLDER_TIMESTAMP  # R1
         return json.dumps(created).encode()
     return response.body

@@ -27,7 +27,8 @@ def test_help_documents_the_options():
     assert result.returncode == 0 and "READY" not in result.stdout.splitlines()[0]
     for option in ("--tenant", "--host", "--port", "--tls-cert", "--tls-key", "--tls-generate", "--admin-client-id",
                    "--admin-client-secret", "--rate-limit", "--rate-window", "--signing-alg",
-                   "--pat-token-validity", "--openapi-spec", "--verbose"):  # fmt: skip
+                   "--pat-token-validity", "--openapi-spec", "--verbose", "--pat-limit", "--default-page-size",
+                   "--quirk"):  # fmt: skip
         assert option in result.stdout
 
 
