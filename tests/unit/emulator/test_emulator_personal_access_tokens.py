@@ -96,6 +96,7 @@ def test_legacy_expiry_rules(acme, emulator, version):
         ({"name": "x", "accessTokenValiditySeconds": 14}, "accessTokenValiditySeconds"),
         ({"name": "x", "accessTokenValiditySeconds": 43201}, "accessTokenValiditySeconds"),
         ({"name": "x", "accessTokenValiditySeconds": "600"}, "accessTokenValiditySeconds"),
+        ({"name": "x", "accessTokenValiditySeconds": True}, "accessTokenValiditySeconds"),
         ({"name": "x", "scope": "sp:scopes:all"}, "scope"),
         ({"name": "x", "expirationDate": "tomorrow", "userAwareTokenNeverExpires": True}, "expirationDate"),
         ({"name": "x", "owner": "someone"}, "owner"),
