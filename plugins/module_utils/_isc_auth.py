@@ -27,7 +27,7 @@ import time
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_errors import IscError
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_http import error_from_response
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_token import decode_unverified
-from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_token_cache import (  # noqa: F401 (re-export)
+from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_token_cache import (
     NO_CRYPTOGRAPHY_WARNING,
     TokenCache,
     credential_identity,

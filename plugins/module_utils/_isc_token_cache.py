@@ -13,8 +13,8 @@
   secret material (client secret, refresh token, code, PKCE verifier), so reading an entry needs the secret that
   produced it. Client secrets themselves are never written.
 * Entry file names are HMAC-SHA256 of the credential under a random 32-byte key kept in the directory
-  (``cache.key``, 0600, 64 hexadecimal digits). A plain hash of the credential would let whoever can list the directory test guesses of a
-  secret offline against the file names; under a key they reveal nothing.
+  (``cache.key``, 0600, 64 hexadecimal digits). A plain hash of the credential would let whoever can list the
+  directory test guesses of a secret offline against the file names; under a key they reveal nothing.
 * An entry that cannot be read for any reason (another format, truncated, altered, of the wrong shape) is removed
   and the token requested again: a damaged cache never fails a task.
 * Without ``cryptography`` (a module running on a bare host) the cache is off, with one warning.
