@@ -225,6 +225,11 @@ def test_authorization_code_exchange(acme, ansible, pkce):
     (dict(client_secret=''), 'client_secret is required'),
     (dict(grant_type='refresh_token'), 'refresh_token is required'),
     (dict(grant_type='password'), 'grant_type'),
+    (dict(timeout=3601), 'timeout must be a positive number of seconds (a whole number), at most 3600, not 3601'),
+    (dict(timeout='1e12'), "timeout from the lookup keyword timeout is '1e12', which is not a whole number"),
+    (dict(max_retries=1000000), 'max_retries must be 0 or more (a whole number), at most 20, not 1000000'),
+    (dict(max_retries=True), 'max_retries from the lookup keyword max_retries is True, which is not a whole number'),
+    (dict(base_url='http://acme.example'), "base_url 'http://acme.example' uses plain http://"),
 ])
 def test_bad_options_fail_clearly_without_a_request(acme, ansible, options, message):
     play = '''
@@ -448,4 +453,27 @@ def test_a_password_in_base_url_is_refused_and_never_printed(acme, ansible):
     assert 'invocation' in str(run.results)  # the echoed options are there, masked
     assert password not in run.output and password not in json.dumps(run.results)
     assert 'S3cr' not in run.output
+    assert acme.requests() == []
+
+
+@pytest.mark.parametrize('options, message', [
+    (dict(timeout=1000000000000), 'timeout must be a positive number of seconds (a whole number), at most 3600'),
+    (dict(max_retries=21), 'max_retries must be 0 or more (a whole number), at most 20, not 21'),
+])
+def test_module_bounds_are_checked_before_any_request_on_both_paths(acme, ansible, options, message):
+    inventory = ('controller ansible_connection=local ansible_python_interpreter="{{ ansible_playbook_python }}"\n'
+                 'module_path ansible_connection=local_as_remote '
+                 'ansible_python_interpreter="{{ ansible_playbook_python }}"\n')
+    play = """
+    - hosts: all
+      gather_facts: false
+      tasks:
+        - name: bounded
+          sailpoint_isc.oauth.isc_token_info: "{{ opts }}"
+          ignore_errors: true
+    """
+    run = ansible(play, env=env_for(acme), extra_vars=dict(opts=options), inventory=inventory)
+    for host in ('controller', 'module_path'):
+        record = run.task('bounded', host)
+        assert record['status'] == 'failed' and message in record['result']['msg'], record
     assert acme.requests() == []
