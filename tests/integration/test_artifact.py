@@ -89,6 +89,20 @@ def test_shipped_documents_link_only_to_shipped_files(installed):
     assert not broken
 
 
+def test_shipped_documents_name_only_shipped_files(installed):
+    # A file named in the text (`docs/awx.md`, `playbooks/demo/run_demo.py`) is in the artifact, unless the same line
+    # says it is in the source repository.
+    missing = []
+    for path, text in shipped_texts(installed):
+        for line in text.splitlines():
+            if 'source repository' in line or 'source checkout' in line:
+                continue
+            for named in re.findall(r'\b((?:docs|playbooks|roles|meta|tests|plugins)/[\w./-]*\w\.(?:md|rst|yml|py))(?![\w.])', line):
+                if not (installed / named).exists():
+                    missing.append('%s: %s' % (path.relative_to(installed), named))
+    assert not missing
+
+
 def test_shipped_documents_do_not_tell_users_to_run_make(installed):
     # The artifact has no Makefile: its documents say ansible-galaxy / ansible-builder commands instead.
     assert not (installed / 'Makefile').exists()
