@@ -21,6 +21,17 @@ from __future__ import annotations
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_errors import IscOptionError
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_options import GRANT_TYPES
 
+# Options that name the same thing in two ways. Where options come in layers (task, variables, environment), a
+# layer that sets one of them claims the other too: a task's tenant wins over an inventory's isc_base_url
+# instead of conflicting with it. Only values of the same layer can conflict.
+RIVALS = {
+    'base_url': ('tenant',),
+    'tenant': ('base_url',),
+    'access_token': ('client_id', 'client_secret'),
+    'client_id': ('access_token',),
+    'client_secret': ('access_token',),
+}
+
 # The grant types an API client can be allowed, as ISC spells them (isc_oauth_client's grant_types).
 CLIENT_GRANT_TYPES = ('CLIENT_CREDENTIALS', 'AUTHORIZATION_CODE', 'REFRESH_TOKEN')
 

@@ -49,22 +49,14 @@ from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_errors im
     IscOptionError,
 )
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_http import load_requests
-from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_login_options import check_login_options
+from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_login_options import (
+    RIVALS,
+    check_login_options,
+)
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_task import TaskContext
 from ansible_collections.sailpoint_isc.oauth.plugins.plugin_utils import _isc_core_internals as core_internals
 
 COLLECTION = 'sailpoint_isc.oauth'
-
-# Options that name the same thing in two ways: a task (or variable layer) that sets one of them claims the
-# other too, so a task's tenant wins over an inventory's isc_base_url instead of conflicting with it.
-RIVALS = {
-    'base_url': ('tenant',),
-    'tenant': ('base_url',),
-    'access_token': ('client_id', 'client_secret'),
-    'client_id': ('access_token',),
-    'client_secret': ('access_token',),
-}
-
 
 def connection_variables():
     """[(option, variable)] for every connection option, from the doc fragments the lookup's options come from."""

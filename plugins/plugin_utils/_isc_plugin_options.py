@@ -22,6 +22,7 @@ import os
 import re
 
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_errors import IscOptionError
+from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_login_options import RIVALS
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_options import OptionAdapter
 
 _BOOL_TYPES = ('bool', 'boolean')
@@ -119,6 +120,8 @@ class PluginOptionAdapter(OptionAdapter):
             return False
         if self._direct.get(name) is not None:
             return True
+        if any(self._direct.get(rival) is not None for rival in RIVALS.get(name, ())):
+            return False  # a keyword claims its rival: tenant= wins over an isc_base_url variable, as for modules
         _value, origin = self._plugin.get_option_and_origin(name, hostvars=self._variables)
         return not str(origin).startswith(('env', 'default'))
 

@@ -82,6 +82,31 @@ def test_precedence_task_then_module_defaults_then_variable_then_environment(emu
 
 
 @PATHS
+def test_a_task_or_keyword_claims_its_rival_from_the_variables(acme, ansible, host):
+    # an inventory names the tenant; a task (or a lookup call) that gives base_url wins instead of conflicting
+    play = """
+    - hosts: all
+      gather_facts: false
+      tasks:
+        - name: info
+          sailpoint_isc.oauth.isc_token_info:
+            base_url: "%(url)s"
+          register: info
+        - name: lookup
+          ansible.builtin.set_fact:
+            full: "{{ lookup('sailpoint_isc.oauth.isc_access_token', base_url='%(url)s', return_full=true) }}"
+          no_log: true
+        - name: same
+          ansible.builtin.assert:
+            that: full.org == info.org
+    """ % dict(url=acme.base_url)
+    run = ansible(play, inventory=inventory(host, isc_tenant='acme', isc_client_id=ADMIN['client_id'],
+                                            isc_client_secret=ADMIN['client_secret'])).assert_ok()
+    assert run.task('info')['result']['org'] == 'acme'
+    assert run.task('info')['result']['invocation']['module_args']['tenant'] is None
+
+
+@PATHS
 def test_environment_still_serves_when_no_variable_is_set(acme, ansible, host):
     env = dict(SAIL_BASE_URL=acme.base_url, SAIL_CLIENT_ID=ADMIN['client_id'], SAIL_CLIENT_SECRET='not-this')
     run = ansible(INFO_AND_LOOKUP, env=env,
