@@ -118,6 +118,10 @@ from ansible.plugins.lookup import LookupBase
 
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_client import IscClient
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_errors import IscError
+from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_login_options import (
+    CHECKED_OPTIONS as LOGIN_OPTIONS,
+    check_login_options,
+)
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_token import describe, iso8601
 from ansible_collections.sailpoint_isc.oauth.plugins.plugin_utils._isc_plugin_options import (
     PluginOptionAdapter,
@@ -148,6 +152,7 @@ class LookupModule(LookupBase):
         client = None
         try:
             options = PluginOptionAdapter(self, kwargs, var_options, checked)
+            check_login_options(dict((name, options.get(name)) for name in LOGIN_OPTIONS))
             client = IscClient.from_options(options)
             token = client.token()
             if not options.get('return_full'):

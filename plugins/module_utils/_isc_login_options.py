@@ -43,6 +43,9 @@ GRANT_INPUTS = (
     ('code_verifier', 'authorization_code', None),
 )
 
+# What check_login_options() looks at.
+CHECKED_OPTIONS = ('grant_type',) + tuple(name for name, _used_by, _mistaken_for in GRANT_INPUTS)
+
 
 def check_login_options(values, module_options=(), origins=None):
     """Raise IscOptionError when a login option looks like a field of the managed object, or is not used.

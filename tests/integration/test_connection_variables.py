@@ -182,3 +182,19 @@ def test_login_inputs_of_another_grant_fail_naming_the_grant(acme, ansible):
     assert 'refresh_token is set, but it is used only with grant_type=refresh_token' in message
     assert 'r' * 40 not in run.output
     assert acme.requests() == []
+
+
+def test_the_lookup_refuses_login_inputs_of_another_grant_alike(acme, ansible):
+    play = '''
+    - hosts: all
+      gather_facts: false
+      tasks:
+        - name: lookup
+          ansible.builtin.debug:
+            msg: "{{ lookup('sailpoint_isc.oauth.isc_access_token', redirect_uri='https://app.example.com/cb') }}"
+    '''
+    run = ansible(play, inventory=inventory(CONTROLLER, isc_base_url=acme.base_url, isc_client_id=ADMIN['client_id'],
+                                            isc_client_secret=ADMIN['client_secret']))
+    assert run.rc != 0
+    assert 'redirect_uri is set, but it is used only with grant_type=authorization_code' in run.output
+    assert acme.requests() == []
