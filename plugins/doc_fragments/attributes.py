@@ -18,6 +18,17 @@ attributes:
     support: full
     platforms: posix
     description: Runs in-process on the controller when the task runs locally; otherwise as a module on the target.
+  action:
+    support: full
+    description:
+      - An action plugin of the same name takes the C(isc_*) variables and, for a local task without C(become) or
+        C(async), runs the work in-process on the controller.
+  async:
+    support: full
+    description: With C(async), the module runs in the background as an ordinary module process.
+  become:
+    support: full
+    description: With C(become), the module runs as an ordinary module process, as the C(become_user).
 '''
 
     INFO_MODULE = r'''

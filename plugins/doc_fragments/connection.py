@@ -14,25 +14,28 @@ options:
     description:
       - Root URL of the tenant's API, for example V(https://acme.api.identitynow.com), a vanity URL,
         or the URL of the bundled emulator.
-      - Exactly one of O(base_url) and O(tenant) is used. When neither is set, the environment variable
-        E(SAIL_BASE_URL) is used, else E(ISC_TENANT). A value set on the task always wins over the environment.
+      - Exactly one of O(base_url) and O(tenant) is used. When the task sets neither, the variable C(isc_base_url)
+        or C(isc_tenant) is used, then the environment variable E(SAIL_BASE_URL), else E(ISC_TENANT). A task (or
+        C(module_defaults)) that sets one of them takes neither from a variable or the environment.
     type: str
   tenant:
     description:
       - Tenant name, shorthand for O(base_url) V(https://{tenant}.api.identitynow.com).
-      - Mutually exclusive with O(base_url). When neither is set, E(SAIL_BASE_URL) and then E(ISC_TENANT) are used.
+      - Mutually exclusive with O(base_url). When the task sets neither, C(isc_base_url), C(isc_tenant),
+        E(SAIL_BASE_URL) and then E(ISC_TENANT) are used.
     type: str
   token_url:
     description:
       - OAuth 2.0 token endpoint.
       - Defaults to O(base_url) followed by C(/oauth/token).
+      - If not set, the variable C(isc_token_url) is used.
     type: str
   validate_certs:
     description:
       - Verify the server's TLS certificate. Only set to V(false) on a test tenant you control.
       - V(false) is reported with a warning naming the host, once per process (Ansible shows an identical
         warning once per playbook run).
-      - If not set, the environment variable E(ISC_VALIDATE_CERTS) is used.
+      - If not set, the variable C(isc_validate_certs) is used, then the environment variable E(ISC_VALIDATE_CERTS).
     type: bool
     default: true
   allow_insecure_http:
@@ -41,18 +44,20 @@ options:
         is refused before any request, because the client secret and every token would cross the network
         unencrypted. C(http://) to V(localhost), V(127.0.0.0/8) or V(::1) is always allowed.
       - When set and used, a warning says so, once per process.
-      - If not set, the environment variable E(ISC_ALLOW_INSECURE_HTTP) is used.
+      - If not set, the variable C(isc_allow_insecure_http) is used, then the environment variable
+        E(ISC_ALLOW_INSECURE_HTTP).
     type: bool
     default: false
   ca_path:
     description:
       - PEM file with the CA certificates that signed the server certificate, for example a corporate
         TLS-inspecting proxy's CA or the emulator's self-signed CA.
-      - If not set, the environment variable E(ISC_CA_PATH) is used.
+      - If not set, the variable C(isc_ca_path) is used, then the environment variable E(ISC_CA_PATH).
     type: path
   timeout:
     description:
       - Seconds to wait for the server to accept a connection and to answer each request, from 1 to 3600.
+      - If not set, the variable C(isc_timeout) is used.
     type: int
     default: 30
   max_retries:
@@ -60,8 +65,14 @@ options:
       - How many times a request is retried after HTTP 429 (honouring C(Retry-After)), 502, 503, 504
         or a connection error, with exponential backoff and jitter. From 0 to 20.
       - A create request whose answer is lost is never sent again, so no duplicate is made.
+      - If not set, the variable C(isc_max_retries) is used.
     type: int
     default: 5
+notes:
+  - Every connection and authentication option that the task does not set (neither on the task nor in
+    C(module_defaults)) is taken from the C(isc_*) variable the P(sailpoint_isc.oauth.isc_access_token#lookup)
+    lookup reads (C(isc_base_url), C(isc_client_id), C(isc_client_secret), ...), templated, and masked like the
+    option when it is secret; then from the environment of the process that runs the module; then from its default.
 '''
 
     PLUGINS = r'''

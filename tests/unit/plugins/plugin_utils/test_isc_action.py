@@ -264,3 +264,15 @@ def test_connection_variables_are_read_from_the_lookup_s_option_definitions():
     for option in ('base_url', 'tenant', 'client_id', 'client_secret', 'access_token', 'validate_certs', 'ca_path',
                    'timeout', 'max_retries', 'token_cache', 'token_cache_dir', 'grant_type', 'refresh_token'):
         assert pairs[option] == 'isc_' + option
+
+
+def test_every_module_option_documents_the_variable_it_is_taken_from():
+    import yaml
+
+    from ansible_collections.sailpoint_isc.oauth.plugins.doc_fragments import auth, connection
+
+    module_docs = {}
+    for fragment in (connection, auth):
+        module_docs.update(yaml.safe_load(fragment.ModuleDocFragment.DOCUMENTATION)['options'])
+    for option, variable in _isc_action.CONNECTION_VARIABLES:
+        assert 'C(%s)' % variable in ' '.join(module_docs[option]['description']), option
