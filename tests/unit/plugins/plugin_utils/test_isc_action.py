@@ -175,7 +175,7 @@ def test_async_is_declared_so_actionbase_accepts_it():
     class NoAsync(type(action)):
         _supports_async = False
 
-    with pytest.raises(AnsibleActionFail, match='does not support async'):
+    with pytest.raises(AnsibleActionFail, match='async'):  # the wording differs between ansible-core releases
         NoAsync(action._task, action._connection, action._play_context, None, action._templar, None).run(
             task_vars={})
 
@@ -185,7 +185,7 @@ def test_check_mode_is_actionbase_s_and_reaches_the_module():
     assert action.run(task_vars=variables)['check_mode'] is True
 
     action, recorder, variables = make(dict(CONNECTION), check_mode=True, supports_check_mode=False)
-    with pytest.raises(AnsibleActionSkip, match='does not support check mode'):
+    with pytest.raises(AnsibleActionSkip, match='check mode'):
         action.run(task_vars=variables)
 
 
