@@ -24,14 +24,14 @@ options:
         is deleted or renamed. JSON with C(name), C(kind), C(client_id), C(client_secret), C(tenant), C(base_url),
         C(token_url) and C(created); written atomically, mode C(0600), in a directory made C(0700); never through a
         symbolic link.
-      - When the file cannot be written, the new credential is deleted again and the task fails: a secret is never
+      - When the file cannot be written, the new credential is deleted again and the task fails; a secret is never
         lost to a full disk or a wrong path.
       - A later run adopts a provisional object whose id this file holds, instead of deleting it.
     type: path
   planned_at:
     description:
       - For roles that plan many objects from one list call (the C(planned_at) of an item of the C(comparison) that
-        M(sailpoint_isc.oauth.isc_oauth_client_info) returns): the time of that list. When no write under this name has started on this controller since, the task trusts
+        M(sailpoint_isc.oauth.isc_oauth_client_info) returns), the time of that list. When no write under this name has started on this controller since, the task trusts
         that list and does not list again before creating.
       - Leave it unset when calling the module yourself.
     type: float

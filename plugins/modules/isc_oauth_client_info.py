@@ -91,7 +91,7 @@ comparison:
     action:
       description:
         - V(create), V(update), V(replace) (a field ISC cannot patch, with C(recreate)), V(recreate_required) (a
-          field ISC cannot patch differs, and C(recreate) is not set: the module would fail), V(delete),
+          field ISC cannot patch differs, and C(recreate) is not set; the module would fail), V(delete),
           V(unchanged), V(absent) (to be absent and already is), or V(check) when only the module can decide
           (for example several clients share the name).
       type: str

@@ -24,7 +24,7 @@ description:
   - ISC allows at most 10 PATs per user; a create, or a regeneration (which creates the replacement before it
     deletes the old token), that would exceed it fails without writing and names the existing tokens, least
     recently used first.
-  - Tokens that ISC marks C(managed) are never matched by O(name): this module adopts, renames, regenerates or
+  - Tokens that ISC marks C(managed) are never matched by O(name); this module adopts, renames, regenerates or
     deletes one only when the task gives its O(id).
   - The secret (RV(client_secret)) exists only in the answer to the create call and is returned only when the
     token is created or regenerated.
