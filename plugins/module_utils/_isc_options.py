@@ -320,10 +320,9 @@ def resolve_connection(adapter, environ=None):
     max_retries = _bounded_int(adapter.get('max_retries'), 'max_retries', DEFAULT_MAX_RETRIES, MAX_RETRIES_RANGE,
                                '0 or more (a whole number)')
 
-    warnings = []
     allow_insecure_http = bool(adapter.get('allow_insecure_http'))
-    for option, url in (('base_url', base_url), ('token_url', token_url)):
-        _warn_once(warnings, check_transport_security(url, option, allow_insecure_http))
+    downgrades = [check_transport_security(url, option, allow_insecure_http)
+                  for option, url in (('base_url', base_url), ('token_url', token_url))]
 
     validate_certs = adapter.get('validate_certs')
     validate_certs = True if validate_certs is None else bool(validate_certs)
@@ -331,15 +330,18 @@ def resolve_connection(adapter, environ=None):
         for url in sorted(set((base_url, token_url))):
             parts = urlsplit(url)
             if parts.scheme == 'https':
-                _warn_once(warnings, 'validate_certs is false: the TLS certificate of %s is not verified, so anyone '
-                                     'on the network path can pose as ISC and receive the credentials; set ca_path '
-                                     'to the CA bundle instead' % parts.netloc)
+                downgrades.append('validate_certs is false: the TLS certificate of %s is not verified, so anyone on '
+                                  'the network path can pose as ISC and receive the credentials; set ca_path to the '
+                                  'CA bundle instead' % parts.netloc)
     ca_path = adapter.get('ca_path')
     if ca_path and not os.path.isfile(ca_path):
         raise IscOptionError('ca_path %r does not exist or is not a file (it must be a PEM bundle of CA certificates)'
                              % (ca_path,))
     token_cache = adapter.get('token_cache')
 
+    warnings = []  # only now that every check passed: a warning given for options that failed would be spent
+    for message in downgrades:
+        _warn_once(warnings, message)
     return ConnectionSettings(
         base_url=base_url,
         token_url=token_url,

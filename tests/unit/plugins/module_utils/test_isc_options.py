@@ -216,3 +216,9 @@ def test_timeout_and_max_retries_bounds(option, value, message):
                                            ('max_retries', 20)])
 def test_bounds_are_inclusive(option, value):
     assert getattr(resolve(tenant='acme', **dict(CREDS, **{option: value})), option) == value
+
+
+def test_a_resolution_that_fails_does_not_spend_the_once_per_process_warning(warned_nothing_yet):
+    with pytest.raises(IscOptionError, match='ca_path'):
+        resolve(base_url='https://acme.example', validate_certs=False, ca_path='/nonexistent/ca.pem', **CREDS)
+    assert len(resolve(base_url='https://acme.example', validate_certs=False, **CREDS).warnings) == 1
