@@ -113,7 +113,7 @@ options:
     description:
       - Scopes of the client, each in ISC's scope syntax (colon-separated words such as C(sp:scopes:all)). ISC grants
         V(sp:scopes:all) when it is not set on creation.
-      - An empty list is refused: leave O(scope) unset for the default.
+      - An empty list is refused; leave O(scope) unset for the default.
       - Compared without regard to order. Cannot be changed on an existing client, see O(recreate).
     type: list
     elements: str

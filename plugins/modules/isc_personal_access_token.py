@@ -91,7 +91,7 @@ options:
         an interrupted rotation (see RV(recovered)).
       - In V(v3), V(beta) and V(v2024) a token that never expires cannot be regenerated (those versions cannot create
         one) unless O(expiration_date) is given.
-      - At the limit of 10 tokens per user a regeneration fails before any write: delete a token first.
+      - At the limit of 10 tokens per user a regeneration fails before any write; delete a token first.
       - Changes the token on every run; use it when a rotation is due.
     type: bool
     default: false
