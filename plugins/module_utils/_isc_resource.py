@@ -36,6 +36,7 @@ import copy
 import re
 import secrets
 import time
+from urllib.parse import urlsplit
 
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_api import (
     API_VERSIONS,
@@ -73,6 +74,13 @@ def provisional_parts(name):
     """(final name, stage) of a provisional name; None for any other name."""
     match = _PROVISIONAL.match(name or '')
     return (match.group('name'), match.group('stage')) if match else None
+
+
+def tenant_of(base_url):
+    """The tenant name of https://{tenant}.api.identitynow.com; the host name of any other API root."""
+    host = urlsplit(base_url).hostname or base_url
+    suffix = '.api.identitynow.com'
+    return host[:-len(suffix)] if host.endswith(suffix) else host
 
 
 def _is_empty(value):
@@ -656,7 +664,7 @@ class ResourceEngine(object):
         settings = self.client.settings
         record = dict(name=final_name, kind=self.resource.credential_kind, client_id=created.get('id'),
                       client_secret=secret, base_url=settings.base_url, token_url=settings.token_url,
-                      tenant=settings.base_url.split('://', 1)[-1].split('.', 1)[0],
+                      tenant=tenant_of(settings.base_url),
                       created=created.get('created'))
         try:
             return write_credential_file(path, record)

@@ -41,10 +41,11 @@ def test_provision_in_parallel_then_nothing_changes(environments, example_invent
         assert sorted(summary[host]['created']) == NAMES
         assert len(summary[host]['secrets_written']) == 3
         assert len(tenant.token_requests()) == 1, host
+        # One list for the plan; each create trusts it, since no write under that name started since (the write
+        # lock's record). Then one create and one rename per client.
         lists = [r for r in tenant.requests() if r['method'] == 'GET']
-        # The plan's list, and one per create: the module re-checks that the name is still free right before it
-        # creates (and needs the list to recover from a lost answer).
-        assert len(lists) == 1 + 3
+        assert len(lists) == 1
+        assert sorted(r['method'] for r in tenant.writes()) == ['PATCH'] * 3 + ['POST'] * 3
     # Per-environment overrides on top of the shared definitions.
     dev, prod, test = (clients(environments[h]) for h in ('isc_dev', 'isc_prod', 'isc_test'))
     assert sorted(dev['app-portal']['redirectUris']) == ['http://localhost:8080/oauth/callback',
@@ -64,7 +65,7 @@ def test_provision_in_parallel_then_nothing_changes(environments, example_invent
             record = json.loads(path.read_text())
             assert record['client_id'] == clients(tenant)[name]['id'] and record['name'] == name
             assert record['base_url'] == tenant.base_url and record['token_url'] == tenant.base_url + '/oauth/token'
-            assert record['kind'] == 'api_client' and record['environment'] == host
+            assert record['kind'] == 'api_client' and record['tenant'] == '127.0.0.1'  # the host, off identitynow.com
             written.append(record['client_secret'])
     for secret in written + [ADMIN['client_secret']]:
         assert secret not in first.output
