@@ -228,6 +228,20 @@ def _clients_body(**overrides):
     return {name: value for name, value in body.items() if value is not ...}
 
 
+@pytest.mark.parametrize("version", ["v1", "v3", "v2026"])
+def test_lists_beyond_one_page_conform_in_both_paging_behaviours(emulator, list_paging, version):
+    emulator.reset("acme")
+    emulator.seed("acme", oauth_clients={"count": 260, "name": "bulk {index}"},
+                  personal_access_tokens={"count": 260, "name": "bulk {index}"})  # fmt: skip
+    client = Client(emulator)
+    first_page = {None: (260, 261), 250: (250, 250)}[list_paging]  # the admin also has its seeded PAT
+    assert len(expect(client.call("GET", clients(version)), 200).json()) == first_page[0]
+    assert len(expect(client.call("GET", pats(version), params={"owner-id": "me"}), 200).json()) == first_page[1]
+    rest = expect(client.call("GET", clients(version), params={"offset": 250, "limit": 250, "count": "true"}), 200)
+    assert len(rest.json()) == 10 and rest.headers["X-Total-Count"] == "260"
+    assert emulator.violations("acme") == []
+
+
 # (method, path, request arguments, status the emulator answers): each request breaks the contract once.
 NON_CONFORMING = [
     ("POST", clients("v1"), {"json": _clients_body(name=...)}, 400),  # required name missing

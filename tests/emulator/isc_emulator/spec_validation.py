@@ -253,14 +253,17 @@ class SpecConformanceChecker:
 
         # openapi-core cannot check oauth2 security schemes and says so on every call.
         warnings.filterwarnings("ignore", message="Unsupported scheme type")
-        config = Config(extra_media_type_deserializers={JSON_PATCH: json.loads})
-        loaded: dict[Path, _Document] = {}
-        self._documents: dict[str, _Document] = {}
-        for version, spec_file in spec_files(spec_location).items():
-            if spec_file not in loaded:
-                loaded[spec_file] = _Document(spec_file, config)
-            self._documents[version] = loaded[spec_file]
+        self._config = Config(extra_media_type_deserializers={JSON_PATCH: json.loads})
+        self._files = spec_files(spec_location)
+        # Loaded on first use (about 0.2 s each): an emulator start does not pay for versions nobody calls.
+        self._loaded: dict[Path, _Document] = {}
         self._lock = threading.Lock()
+
+    def _document(self, version: str) -> _Document:
+        spec_file = self._files[version]
+        if spec_file not in self._loaded:
+            self._loaded[spec_file] = _Document(spec_file, self._config)
+        return self._loaded[spec_file]
 
     def check(self, request: Request, response: Response, quirks: Iterable[str] = ()) -> tuple[list[dict], list[dict]]:
         """``(violations, quirk_observations)`` of one exchange."""
@@ -270,12 +273,12 @@ class SpecConformanceChecker:
         from openapi_core.templating.responses.exceptions import ResponseNotFound
 
         version = api_version_of(request.path)
-        document = self._documents[version]
         body, content_type = _relaxed_request_body(request)
         spec_request = _SpecRequest(request, body, content_type)
         violations, observations = [], []
         request_valid = operation_found = True
         with self._lock:
+            document = self._document(version)
             try:
                 document.api.validate_request(spec_request)
             except PathError as error:
