@@ -13,6 +13,10 @@ Ansible converts plugin options with a lenient boolean: any string it does not k
 becomes ``false``. For ``validate_certs`` that silently turns TLS verification off. Modules refuse such values, so
 :func:`strict_typed_options` checks the boolean and integer options of a plugin as strictly as a module argument
 spec does, on the raw value and wherever it came from, and the adapter uses exactly the values it checked.
+
+An environment variable set to the empty string counts as unset, as the modules' environment fallbacks treat it
+(AWX injects ``ISC_CA_PATH=""`` for a credential without a CA bundle). Ansible would read an empty
+``ISC_VALIDATE_CERTS`` as false and an empty ``ISC_CA_PATH`` or ``ISC_TOKEN_CACHE_DIR`` as the current directory.
 """
 
 from __future__ import annotations
@@ -81,7 +85,7 @@ def _strict(name, kind, value, origin):
 
 
 def strict_typed_options(definitions, direct=None, variables=None, environ=None, config_file=None):
-    """The boolean and integer options that are set, converted strictly: {name: value}.
+    """Every boolean and integer option, converted strictly from where it is set, else its default: {name: value}.
 
     Raises IscOptionError naming the option and where its value came from, before anything is sent.
     """
@@ -92,8 +96,7 @@ def strict_typed_options(definitions, direct=None, variables=None, environ=None,
         if kind not in _BOOL_TYPES + _INT_TYPES:
             continue
         value, origin = _raw_value(name, definition, direct or {}, variables, environ, config_file)
-        if origin is not None:
-            checked[name] = _strict(name, kind, value, origin)
+        checked[name] = definition.get('default') if origin is None else _strict(name, kind, value, origin)
     return checked
 
 
@@ -104,16 +107,25 @@ class PluginOptionAdapter(OptionAdapter):
     does not remember the origin of direct options, so it is worked out from them.
     """
 
-    def __init__(self, plugin, direct=None, variables=None, checked=None):
+    def __init__(self, plugin, direct=None, variables=None, checked=None, environ=None):
         self._plugin = plugin
         self._direct = direct or {}
         self._variables = variables
         self._checked = checked or {}  # values of strict_typed_options(): they win over Ansible's lenient ones
+        self._environ = os.environ if environ is None else environ
 
     def get(self, name):
         if name in self._checked:
             return self._checked[name]
-        return self._plugin.get_option(name)
+        value = self._plugin.get_option(name)
+        if value is not None and self._from_empty_environment_variable(name):
+            return None
+        return value
+
+    def _from_empty_environment_variable(self, name):
+        _value, origin = self._plugin.get_option_and_origin(name, hostvars=self._variables)
+        origin = str(origin)
+        return origin.startswith('env:') and self._environ.get(origin[len('env:'):].strip()) == ''
 
     def is_explicit(self, name):
         if self.get(name) is None:

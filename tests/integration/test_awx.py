@@ -208,13 +208,6 @@ TOKEN_PLAYBOOK = textwrap.dedent('''\
     ''')
 
 
-# Known bug outside this file: the lookup reads an EMPTY ISC_CA_PATH (what AWX injects for a credential without a CA
-# bundle) as a path, which ansible-core resolves to the current directory, and fails "ca_path ... is not a file".
-# Strict: when the lookup treats an empty environment value as unset, these pass and the marker must go.
-EMPTY_CA_PATH_BUG = pytest.mark.xfail(
-    strict=True, reason='the lookup takes an empty ISC_CA_PATH for the current directory (plugin options)')
-
-
 @pytest.fixture
 def secure(tls_emulator):
     tls_emulator.reset('secure')
@@ -245,7 +238,6 @@ def test_ca_bundle_input_verifies_the_https_tenant(secure, collections_path, tmp
     assert_both_got_tokens(job, secure)
 
 
-@EMPTY_CA_PATH_BUG
 def test_without_ca_bundle_a_private_ca_is_refused(secure, collections_path, tmp_path):
     job = token_job(tmp_path, collections_path, 'noca', dict(base_url=secure.base_urls['secure'],
                                                              validate_certs=True))
@@ -254,7 +246,6 @@ def test_without_ca_bundle_a_private_ca_is_refused(secure, collections_path, tmp
     assert secure.requests('secure') == []  # the TLS handshake failed before any request
 
 
-@EMPTY_CA_PATH_BUG
 def test_validate_certs_input_turns_verification_off(secure, collections_path, tmp_path):
     job = token_job(tmp_path, collections_path, 'insecure', dict(base_url=secure.base_urls['secure'],
                                                                  validate_certs=False))

@@ -477,3 +477,19 @@ def test_module_bounds_are_checked_before_any_request_on_both_paths(acme, ansibl
         record = run.task('bounded', host)
         assert record['status'] == 'failed' and message in record['result']['msg'], record
     assert acme.requests() == []
+
+
+def test_an_empty_isc_validate_certs_keeps_verification_on(tls_emulator, ansible):
+    """AWX injects empty variables for empty credential inputs; Ansible alone reads ISC_VALIDATE_CERTS='' as false."""
+    run = ansible(ERROR_PLAY, env=dict(tls_env(tls_emulator), ISC_VALIDATE_CERTS=''), cache=False)
+    assert run.rc != 0 and 'TLS error' in run.output
+
+
+def test_an_empty_isc_ca_path_or_cache_dir_is_unset(acme, ansible, tmp_path):
+    """Ansible resolves an empty path option to the current directory: ca_path failed as "not a file", and the
+    token cache would have been written into the playbook's directory."""
+    run = ansible(TOKEN_PLAY, env=dict(env_for(acme), ISC_CA_PATH='', ISC_TOKEN_CACHE_DIR='',
+                                       XDG_CACHE_HOME=str(tmp_path / 'xdg'))).assert_ok()
+    assert run.task('show')['result']['msg']['client_id'] == 'admin-client-id'
+    assert list((tmp_path / 'xdg' / 'sailpoint_isc.oauth' / 'tokens').glob('*.json'))
+    assert not [p for p in tmp_path.rglob('*.json') if p.parent.name.startswith('run-')]

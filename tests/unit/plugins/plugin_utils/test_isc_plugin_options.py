@@ -9,7 +9,10 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_errors import IscOptionError
-from ansible_collections.sailpoint_isc.oauth.plugins.plugin_utils._isc_plugin_options import strict_typed_options
+from ansible_collections.sailpoint_isc.oauth.plugins.plugin_utils._isc_plugin_options import (
+    PluginOptionAdapter,
+    strict_typed_options,
+)
 
 DEFINITIONS = {
     'validate_certs': dict(type='bool', default=True, env=[dict(name='ISC_VALIDATE_CERTS')],
@@ -56,26 +59,53 @@ def test_an_integer_that_is_not_a_whole_number_is_an_error(source, message, tmp_
     assert message in str(info.value)
 
 
-def test_valid_values_are_converted_and_unset_ones_left_out(tmp_path):
+def test_valid_values_are_converted_and_unset_ones_take_their_default(tmp_path):
     assert check(direct=dict(validate_certs='no', timeout='45')) == dict(validate_certs=False, timeout=45)
     assert check(variables=dict(isc_validate_certs='yes'), ini='timeout = 12\n', tmp_path=tmp_path) == dict(
         validate_certs=True, timeout=12)
-    assert check(environ=dict(ISC_VALIDATE_CERTS='0')) == dict(validate_certs=False)
-    assert check() == {}
+    assert check(environ=dict(ISC_VALIDATE_CERTS='0')) == dict(validate_certs=False, timeout=30)
+    assert check() == dict(validate_certs=True, timeout=30)
 
 
 def test_precedence_is_ansibles_and_only_the_value_in_effect_is_checked(tmp_path):
     # The keyword wins over a bad variable, the variable over the environment, the environment over ansible.cfg.
-    assert check(direct=dict(validate_certs=True), variables=dict(isc_validate_certs='enabled')) == dict(
-        validate_certs=True)
-    assert check(variables=dict(isc_validate_certs=False), environ=dict(ISC_VALIDATE_CERTS='ture')) == dict(
-        validate_certs=False)
-    assert check(environ=dict(ISC_VALIDATE_CERTS='true'), ini='validate_certs = ture\n', tmp_path=tmp_path) == dict(
-        validate_certs=True)
+    assert check(direct=dict(validate_certs=True), variables=dict(isc_validate_certs='enabled'))[
+        'validate_certs'] is True
+    assert check(variables=dict(isc_validate_certs=False), environ=dict(ISC_VALIDATE_CERTS='ture'))[
+        'validate_certs'] is False
+    assert check(environ=dict(ISC_VALIDATE_CERTS='true'), ini='validate_certs = ture\n', tmp_path=tmp_path)[
+        'validate_certs'] is True
 
 
-def test_an_empty_environment_variable_counts_as_unset_as_in_ansible():
-    assert check(environ=dict(ISC_VALIDATE_CERTS='')) == {}
+def test_an_empty_environment_variable_counts_as_unset():
+    """Ansible reads ISC_VALIDATE_CERTS='' (what AWX injects for an empty input) as false: verification off."""
+    assert check(environ=dict(ISC_VALIDATE_CERTS=''))['validate_certs'] is True
+
+
+class FakePlugin(object):
+    """What the adapter asks of a plugin: Ansible's (lenient) value and its origin."""
+
+    def __init__(self, options):
+        self.options = options  # {name: (value, origin)}
+
+    def get_option(self, name):
+        return self.options[name][0]
+
+    def get_option_and_origin(self, name, hostvars=None):
+        return self.options[name]
+
+
+def test_adapter_reads_an_option_from_an_empty_environment_variable_as_unset():
+    """Ansible resolves ISC_CA_PATH='' (type path) to the current directory; the modules see no value."""
+    plugin = FakePlugin({'ca_path': ('/current/dir', 'env: ISC_CA_PATH'),
+                         'token_cache_dir': ('/from/env', 'env: ISC_TOKEN_CACHE_DIR'),
+                         'tenant': ('acme', 'var: isc_tenant')})
+    adapter = PluginOptionAdapter(plugin, environ={'ISC_CA_PATH': '', 'ISC_TOKEN_CACHE_DIR': '/from/env'})
+    assert adapter.get('ca_path') is None
+    assert adapter.get('token_cache_dir') == '/from/env'
+    assert adapter.get('tenant') == 'acme'
+    checked = PluginOptionAdapter(plugin, checked={'ca_path': '/checked'}, environ={'ISC_CA_PATH': ''})
+    assert checked.get('ca_path') == '/checked'
 
 
 def test_a_long_bad_value_is_shortened_in_the_message():
