@@ -42,17 +42,17 @@ def test_expired_token_on_server_triggers_one_reauthentication(acme, client_for,
                    ('GET', '/oauth-clients/v1', 200)]
 
 
-def test_paging_through_more_than_one_page(acme, client_for):
-    api = client_for()
-    for n in range(253):
-        body = dict(name='c%03d' % n, description='d', accessTokenValiditySeconds=750,
-                    grantTypes=['CLIENT_CREDENTIALS'], accessType='OFFLINE', enabled=True)
-        api.post('/oauth-clients/v1', body)
+def test_paging_through_more_than_one_page(acme, emulator, client_for, list_paging):
+    emulator.seed('acme', oauth_clients=dict(count=503, name='c{index}', description='d', accessTokenValiditySeconds=750,
+                                             grantTypes=['CLIENT_CREDENTIALS'], accessType='OFFLINE', enabled=True))
     acme.clear_requests()
-    clients = api.paginate('/oauth-clients/v1')
-    assert len(clients) == 253 and len({c['id'] for c in clients}) == 253
-    lists = [r for r in acme.requests() if r['method'] == 'GET']
-    assert len(lists) == 2
+    clients = client_for().paginate('/oauth-clients/v1')
+    assert len(clients) == 503 and len({c['id'] for c in clients}) == 503
+    lists = [r['query'] for r in acme.requests() if r['method'] == 'GET']
+    if list_paging is None:  # everything in one answer, as the operation declares
+        assert lists == [{}]
+    else:  # a full default page asks for the next ones with ISC's standard parameters
+        assert lists == [{}, {'limit': '250', 'offset': '250'}, {'limit': '250', 'offset': '500'}]
 
 
 def test_isc_error_body_reaches_the_message(acme, client_for):

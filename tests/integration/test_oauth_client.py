@@ -40,6 +40,7 @@ def run_client(ansible, tenant, args, **kwargs):
     return ansible(client_task(args, extra=kwargs.pop('extra', '')), env=env(tenant), **kwargs)
 
 
+@pytest.mark.usefixtures('create_shape')
 @PATHS
 def test_create_then_unchanged_on_second_run(acme, ansible, inventory):
     first = run_client(ansible, acme, BASIC, inventory=inventory).assert_ok().task('client')['result']
@@ -132,6 +133,7 @@ def test_unpatchable_scope_change_fails_without_write(acme, ansible):
     assert acme.writes() == []
 
 
+@pytest.mark.usefixtures('create_shape')
 def test_recreate_replaces_the_client_with_new_id_and_secret(acme, ansible):
     first = run_client(ansible, acme, BASIC).assert_ok().task('client')['result']
     acme.clear_requests()
@@ -353,3 +355,45 @@ def test_no_secret_in_output_diff_or_warnings_at_vvvv(acme, ansible, tmp_path):
     assert first_secret not in run.output
     assert 'admin-client-secret' not in run.output
     assert 'eyJ' not in run.output
+
+
+@pytest.mark.usefixtures('create_shape')
+def test_empty_values_clear_fields_and_compare_alike(acme, ansible):
+    full = dict(BASIC, business_name='Acme', homepage_url='https://acme.example',
+                grant_types=['CLIENT_CREDENTIALS', 'AUTHORIZATION_CODE'], redirect_uris=['https://acme.example/cb'])
+    run_client(ansible, acme, full).assert_ok()
+    cleared = dict(BASIC, business_name='', homepage_url='', redirect_uris=[])
+    out = run_client(ansible, acme, cleared).assert_ok().task('client')['result']
+    assert out['changed'] is True
+    stored = acme.api('GET', '/oauth-clients/v1')[0]
+    assert not stored.get('businessName') and not stored.get('homepageUrl') and not stored.get('redirectUris')
+    acme.clear_requests()
+    # A client created without them (null or ""/[] depending on the tenant) compares equal to the empty values.
+    again = run_client(ansible, acme, cleared).assert_ok().task('client')['result']
+    assert again['changed'] is False and acme.writes() == []
+
+
+def test_every_client_is_found_beyond_250_with_or_without_default_paging(acme, ansible, emulator, list_paging):
+    emulator.seed('acme', oauth_clients=dict(count=300, name='bulk-{index}', description=BASIC['description'],
+                                             accessTokenValiditySeconds=750, grantTypes=['CLIENT_CREDENTIALS'],
+                                             accessType='OFFLINE', enabled=True))
+    acme.clear_requests()
+    play = '''
+    - hosts: localhost
+      gather_facts: false
+      tasks:
+        - name: info
+          sailpoint_isc.oauth.isc_oauth_client_info:
+        - name: last
+          sailpoint_isc.oauth.isc_oauth_client: %s
+    ''' % json.dumps(dict(BASIC, name='bulk-299'))
+    run = ansible(play, env=env(acme)).assert_ok()
+    assert len(run.task('info')['result']['oauth_clients']) == 300
+    assert run.task('last')['result']['changed'] is False
+    lists = [r['query'] for r in acme.requests() if r['method'] == 'GET' and r['path'] == '/oauth-clients/v1']
+    # The first list call sends only what the operation declares; the next page is asked for only after a full one.
+    if list_paging is None:
+        assert lists == [{}, {}]
+    else:
+        assert lists == [{}, {'limit': '250', 'offset': '250'}] * 2
+    assert acme.writes() == []

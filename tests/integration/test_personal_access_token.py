@@ -153,38 +153,51 @@ def test_rotation_create_failure_leaves_old_token(acme, ansible, emulator):
     assert [t['id'] for t in tokens(acme) if t['name'].startswith('reporting')] == [old['client_id']]
 
 
-def test_rotation_lost_create_answer_removes_the_replacement(acme, ansible, emulator):
+def test_rotation_lost_create_answer_is_found_and_made_again(acme, ansible, emulator):
     old = result(pat(ansible, acme, NEVER).assert_ok())
     emulator.set_faults('acme', [dict(method='POST', path='/personal-access-tokens/v1', action='drop_after_apply',
                                       count=1)])
-    run = pat(ansible, acme, dict(NEVER, regenerate=True))
-    assert run.rc != 0 and 'old token (id %s) is unchanged' % old['client_id'] in result(run)['msg']
-    assert [t['id'] for t in tokens(acme) if t['name'].startswith('reporting')] == [old['client_id']]
+    rotated = result(pat(ansible, acme, dict(NEVER, regenerate=True)).assert_ok())
+    assert rotated['client_id'] != old['client_id'] and rotated['client_secret']
+    assert any('answer carrying its secret was lost' in w for w in rotated['warnings'])
+    assert [t['id'] for t in tokens(acme) if t['name'].startswith('reporting')] == [rotated['client_id']]
 
 
-def test_rotation_delete_failure_removes_the_replacement(acme, ansible, emulator):
+def test_rotation_delete_failure_keeps_the_old_token_and_the_next_run_settles(acme, ansible, emulator):
     old = result(pat(ansible, acme, NEVER).assert_ok())
     emulator.set_faults('acme', [dict(method='DELETE', path='/personal-access-tokens/v1/%s' % old['client_id'],
                                       action='status', status=500, count=10)])
     run = pat(ansible, acme, dict(NEVER, regenerate=True))
     assert run.rc != 0
-    assert 'could not be deleted' in result(run)['msg'] and 'still usable' in result(run)['msg']
+    failed = result(run)
+    assert 'replaced only half way' in failed['msg'] and failed['client_secret']
+    assert sorted(t['id'] for t in tokens(acme) if t['name'].startswith('reporting')) == \
+        sorted([old['client_id'], failed['client_id']])
+    emulator.clear_faults('acme')
+    # Without a secret file nothing confirms the replacement's secret was kept: it is removed, the old token stays.
+    settled = result(pat(ansible, acme, NEVER).assert_ok())
+    assert settled['recovered'] == [dict(id=failed['client_id'], name=settled['recovered'][0]['name'],
+                                         action='deleted')]
     assert [t['id'] for t in tokens(acme) if t['name'].startswith('reporting')] == [old['client_id']]
 
 
-def test_rotation_rename_failure_returns_the_new_secret_and_next_run_repairs(acme, ansible, emulator):
-    old = result(pat(ansible, acme, NEVER).assert_ok())
+def test_rotation_rename_failure_is_finished_by_the_next_run_from_the_secret_file(acme, ansible, emulator, tmp_path):
+    secret_file = str(tmp_path / 'secrets' / 'reporting.json')
+    old = result(pat(ansible, acme, dict(NEVER, secret_file=secret_file)).assert_ok())
     emulator.set_faults('acme', [dict(method='PATCH', path_regex='^/personal-access-tokens/v1/', action='status',
                                       status=500, count=10)])
-    run = pat(ansible, acme, dict(NEVER, regenerate=True))
+    run = pat(ansible, acme, dict(NEVER, regenerate=True, secret_file=secret_file))
     assert run.rc != 0
     failed = result(run)
-    assert 'renaming it' in failed['msg'] and failed['client_secret'] and failed['client_id'] != old['client_id']
+    assert 'renaming it' in failed['msg'] and failed['client_id'] != old['client_id']
     left = [t for t in tokens(acme) if t['name'].startswith('reporting')]
     assert [t['id'] for t in left] == [failed['client_id']] and 'rotating' in left[0]['name']
+    with open(secret_file) as handle:
+        assert json.load(handle)['client_id'] == failed['client_id']
     emulator.clear_faults('acme')
-    repaired = result(pat(ansible, acme, NEVER).assert_ok())
+    repaired = result(pat(ansible, acme, dict(NEVER, secret_file=secret_file)).assert_ok())
     assert repaired['changed'] is True and repaired['personal_access_token']['id'] == failed['client_id']
+    assert repaired['recovered'][0]['action'] == 'adopted'
     assert [t['name'] for t in tokens(acme) if t['name'].startswith('reporting')] == ['reporting']
 
 

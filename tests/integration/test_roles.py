@@ -30,6 +30,7 @@ def clients(tenant):
     return dict((c['name'], c) for c in tenant.emulator.state(tenant.name)['oauthClients'])
 
 
+@pytest.mark.usefixtures('create_shape')
 def test_provision_in_parallel_then_nothing_changes(environments, example_inventory, ansible, tmp_path):
     secrets_dir = tmp_path / 'secrets'
     inventory = example_inventory()
