@@ -493,3 +493,14 @@ def test_an_empty_isc_ca_path_or_cache_dir_is_unset(acme, ansible, tmp_path):
     assert run.task('show')['result']['msg']['client_id'] == 'admin-client-id'
     assert list((tmp_path / 'xdg' / 'sailpoint_isc.oauth' / 'tokens').glob('*.json'))
     assert not [p for p in tmp_path.rglob('*.json') if p.parent.name.startswith('run-')]
+
+
+@pytest.mark.parametrize('content', ['null', '[]'])
+def test_a_damaged_cache_entry_is_replaced_not_fatal(acme, ansible, content):
+    ansible(TOKEN_PLAY, env=env_for(acme)).assert_ok()
+    entries = list(ansible.cache_dir.glob('*.json'))
+    assert len(entries) == 1
+    entries[0].write_text(content)
+    ansible(TOKEN_PLAY, env=env_for(acme)).assert_ok()
+    ansible(TOKEN_PLAY, env=env_for(acme)).assert_ok()  # the replaced entry serves the third run
+    assert len(acme.token_requests()) == 2
