@@ -128,6 +128,64 @@ def test_purge_deletes_only_undeclared_clients_under_the_prefix(environments, ex
     assert all(i in remaining for i in outside)
 
 
+def test_purge_removes_the_secret_file_of_a_purged_client(environments, example_inventory, ansible, tmp_path):
+    secrets_dir = tmp_path / 's'
+    inventory = example_inventory()
+    definitions = [dict(name='app-extra', description='d', grant_types=['CLIENT_CREDENTIALS'], access_type='OFFLINE',
+                        access_token_validity_seconds=750, enabled=True)]
+    ansible(PROVISION, inventory=inventory, args=['--limit', 'isc_dev'], extra_vars=dict(
+        api_clients_secrets_dir=str(secrets_dir), api_clients_definitions=definitions,
+        api_clients_overrides={}, api_clients_purge=False)).assert_ok()
+    assert (secrets_dir / 'isc_dev' / 'app-extra.json').exists()
+    run = ansible(PROVISION, inventory=inventory, args=['--limit', 'isc_dev'],
+                  extra_vars=dict(api_clients_secrets_dir=str(secrets_dir))).assert_ok()
+    summary = summaries(run)['isc_dev']
+    assert 'app-extra' in summary['deleted']
+    assert summary['secret_files_removed'] == [str(secrets_dir / 'isc_dev' / 'app-extra.json')]
+    assert not (secrets_dir / 'isc_dev' / 'app-extra.json').exists()
+
+
+def test_a_change_that_needs_recreate_fails_at_planning_before_any_write(environments, example_inventory, ansible,
+                                                                       tmp_path):
+    inventory = example_inventory()
+    extra = dict(api_clients_secrets_dir=str(tmp_path / 's'))
+    ansible(PROVISION, inventory=inventory, args=['--limit', 'isc_test'], extra_vars=extra).assert_ok()
+    environments['isc_test'].clear_requests()
+    overrides = {'app-ci-pipeline': dict(scope=['idn:sources:read']), 'app-reporting': dict(description='changed')}
+    for check in (True, False):
+        run = ansible(PROVISION, inventory=inventory, args=['--limit', 'isc_test'], check=check,
+                      extra_vars=dict(extra, api_clients_overrides=overrides))
+        assert run.rc != 0 and 'app-ci-pipeline: scope' in run.output and 'recreate: true' in run.output
+    assert environments['isc_test'].writes() == []
+
+
+def test_a_run_that_fails_after_some_writes_reports_changed_and_only_what_happened(environments, example_inventory,
+                                                                                  ansible, tmp_path):
+    test = environments['isc_test']
+    test.emulator.set_faults('test', [dict(method='POST', path='/oauth-clients/v1', action='status', status=500,
+                                           count=1)])
+    run = ansible(PROVISION, inventory=example_inventory(), args=['--limit', 'isc_test'],
+                  extra_vars=dict(api_clients_secrets_dir=str(tmp_path / 's')))
+    assert run.rc != 0 and 'need attention' in run.output
+    summary = summaries(run)['isc_test']
+    created = sorted(c['name'] for c in test.emulator.state('test')['oauthClients'])
+    assert sorted(summary['created']) == created and len(created) == 2 and len(summary['failed']) == 1
+    assert set(summary['ids']) >= set(created)
+    recap = [line for line in run.output.splitlines() if line.startswith('isc_test ')][-1]
+    assert 'changed=0' not in recap and 'failed=1' in recap
+
+
+def test_two_hosts_on_one_tenant_are_refused_before_any_write(environments, example_inventory, ansible, tmp_path):
+    inventory = example_inventory()
+    main = inventory / 'host_vars' / 'isc_prod' / 'main.yml'
+    main.write_text(main.read_text().replace(environments['isc_prod'].base_url, environments['isc_test'].base_url))
+    run = ansible(PROVISION, inventory=inventory, forks=3, extra_vars=dict(api_clients_secrets_dir=str(tmp_path)))
+    assert run.rc != 0 and 'isc_prod' in run.output and 'isc_test' in run.output
+    assert 'api_clients_allow_shared_tenant' in run.output
+    for tenant in environments.values():
+        assert tenant.writes() == []
+
+
 def test_purge_needs_a_prefix_that_covers_the_declared_clients(environments, example_inventory, ansible):
     inventory = example_inventory()
     for extra in (dict(api_clients_purge_prefix=''), dict(api_clients_purge_prefix='ap'),
@@ -148,6 +206,9 @@ def test_purge_needs_a_prefix_that_covers_the_declared_clients(environments, exa
     (dict(api_clients_definitions=[dict(name='app-x', grant_types=['PASSWORD'], description='d',
                                         access_type='OFFLINE', access_token_validity_seconds=1, enabled=True)]),
      'grant_types'),
+    (dict(api_clients_definitions=[dict(name='app-x', descripton='typo', grant_types=['CLIENT_CREDENTIALS'],
+                                        access_type='OFFLINE', access_token_validity_seconds=1, enabled=True)]),
+     "api_clients_definitions (with api_clients_overrides) item app-x: descripton"),
 ])
 def test_bad_role_input_fails_clearly_without_writing(environments, example_inventory, ansible, extra, message):
     run = ansible(PROVISION, inventory=example_inventory(), extra_vars=extra)
