@@ -8,17 +8,23 @@ import json
 
 import pytest
 
-from conftest import ADMIN
+from conftest import ADMIN, CONTROLLER, execution_paths
 
 pytestmark = pytest.mark.integration
 
-CONTROLLER = 'localhost ansible_connection=local ansible_python_interpreter="{{ ansible_playbook_python }}"'
-MODULE_PATH = 'remote ansible_connection=local_as_remote ansible_python_interpreter="{{ ansible_playbook_python }}"'
-PATHS = pytest.mark.parametrize('host', [CONTROLLER, MODULE_PATH], ids=['controller', 'module'])
+PATHS = execution_paths('host')
 
 
 def inventory(host, **host_vars):
     return '%s %s\n' % (host, ' '.join('%s=%s' % (k, json.dumps(v)) for k, v in host_vars.items()))
+
+
+def echoed_options(result, host):
+    """The options the module ran with, as Ansible echoes them (``invocation``); always there on the controller
+    path, while ansible-core 2.21 no longer returns a module process's invocation to callbacks."""
+    if host == CONTROLLER:
+        return result['invocation']['module_args']
+    return result.get('invocation', {}).get('module_args')
 
 
 INFO_AND_LOOKUP = '''
@@ -47,8 +53,9 @@ def test_inventory_variables_alone_give_modules_and_the_lookup_their_connection(
                   extra_vars=dict(tenant_url=acme.base_url)).assert_ok()
     assert run.task('info')['result']['user_name'] == 'admin'
     assert ADMIN['client_secret'] not in run.stdout  # a secret variable is no_log like a secret option
-    assert run.task('info')['result']['invocation']['module_args']['client_secret'] == \
-        'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'
+    echoed = echoed_options(run.task('info')['result'], host)
+    if echoed is not None:
+        assert echoed['client_secret'] == 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'
 
 
 @PATHS
@@ -103,7 +110,9 @@ def test_a_task_or_keyword_claims_its_rival_from_the_variables(acme, ansible, ho
     run = ansible(play, inventory=inventory(host, isc_tenant='acme', isc_client_id=ADMIN['client_id'],
                                             isc_client_secret=ADMIN['client_secret'])).assert_ok()
     assert run.task('info')['result']['org'] == 'acme'
-    assert run.task('info')['result']['invocation']['module_args']['tenant'] is None
+    echoed = echoed_options(run.task('info')['result'], host)
+    if echoed is not None:
+        assert echoed['tenant'] is None
 
 
 @PATHS
@@ -123,9 +132,10 @@ def test_tls_settings_from_variables(tls_emulator, ansible, host):
                                             isc_client_id=ADMIN['client_id'],
                                             isc_client_secret=ADMIN['client_secret'])).assert_ok()
     result = run.task('info')['result']
-    assert result['tenant_info']['tenantName'] == 'secure'
-    assert result['invocation']['module_args']['ca_path'] == tls_emulator.ca_path
-    assert result['invocation']['module_args']['timeout'] == 10
+    assert result['tenant_info']['tenantName'] == 'secure'  # verified against the CA of isc_ca_path
+    echoed = echoed_options(result, host)
+    if echoed is not None:
+        assert echoed['ca_path'] == tls_emulator.ca_path and echoed['timeout'] == 10
 
 
 def test_a_bad_variable_value_names_the_variable(acme, ansible):
