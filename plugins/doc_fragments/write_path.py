@@ -31,8 +31,8 @@ options:
   planned_at:
     description:
       - For roles that plan many objects from one list call (the C(planned_at) of an item of the C(comparison) that
-        M(sailpoint_isc.oauth.isc_oauth_client_info) returns), the time of that list. When no write under this name has started on this controller since, the task trusts
-        that list and does not list again before creating.
+        M(sailpoint_isc.oauth.isc_oauth_client_info) returns), the time of that list. When no write under this name
+        has started on this controller since, the task trusts that list and does not list again before creating.
       - Leave it unset when calling the module yourself.
     type: float
 '''
