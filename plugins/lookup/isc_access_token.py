@@ -123,6 +123,7 @@ from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_login_opt
     check_login_options,
 )
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_token import describe, iso8601
+from ansible_collections.sailpoint_isc.oauth.plugins.plugin_utils import _isc_core_internals as core_internals
 from ansible_collections.sailpoint_isc.oauth.plugins.plugin_utils._isc_plugin_options import (
     PluginOptionAdapter,
     strict_typed_options,
@@ -167,7 +168,7 @@ class LookupModule(LookupBase):
                 client.close()
 
     def _options_definitions(self):
-        return C.config.get_configuration_definitions(self.plugin_type, self._load_name)
+        return core_internals.plugin_option_definitions(self)
 
     @staticmethod
     def _full(token):

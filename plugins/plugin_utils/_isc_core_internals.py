@@ -14,6 +14,10 @@ AnsibleModule does with the result next has no public accessor: the values of ``
 result must be masked of, and the deprecations of options and aliases. ``ValidationResult`` keeps both in
 attributes named with a leading underscore, the same on ansible-core 2.16 to 2.21.
 
+The lookup needs its own option definitions (to refuse unknown keywords and check types strictly), which the
+configuration manager keeps under the plugin's load name, and the templar Ansible handed it, to render the
+variables it receives unrendered. Action plugins use ActionBase's documented attributes and need neither.
+
 tests/unit/plugins/plugin_utils/test_isc_core_internals.py checks their shape on the installed ansible-core, so
 a change in a new release fails that test by name instead of leaking a secret.
 """
@@ -31,3 +35,15 @@ def deprecations(validation):
     collection_name."""
     return [dict(msg=d['msg'], version=d.get('version'), date=d.get('date'), collection_name=d.get('collection_name'))
             for d in validation._deprecations]
+
+
+def plugin_option_definitions(plugin):
+    """{option: definition} of a loaded plugin, as its documentation declares them (env, vars, ini, type...)."""
+    from ansible import constants as C
+
+    return C.config.get_configuration_definitions(plugin.plugin_type, plugin._load_name)
+
+
+def plugin_templar(plugin):
+    """The templar Ansible handed to a lookup plugin when it loaded it."""
+    return plugin._templar

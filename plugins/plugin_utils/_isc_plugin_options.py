@@ -28,6 +28,7 @@ import re
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_errors import IscOptionError
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_login_options import RIVALS
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_options import OptionAdapter
+from ansible_collections.sailpoint_isc.oauth.plugins.plugin_utils import _isc_core_internals as core_internals
 
 _BOOL_TYPES = ('bool', 'boolean')
 _INT_TYPES = ('int', 'integer')
@@ -146,10 +147,9 @@ def templated_var_options(plugin, variables):
     """
     if not variables:
         return variables
-    from ansible import constants as C
-
     names = set()
-    for definition in C.config.get_configuration_definitions(plugin.plugin_type, plugin._load_name).values():
+    for definition in core_internals.plugin_option_definitions(plugin).values():
         for entry in definition.get('vars') or []:
             names.add(entry['name'])
-    return dict((name, plugin._templar.template(variables[name])) for name in names if name in variables)
+    templar = core_internals.plugin_templar(plugin)
+    return dict((name, templar.template(variables[name])) for name in names if name in variables)

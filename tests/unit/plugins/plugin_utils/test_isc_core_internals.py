@@ -41,3 +41,26 @@ def test_deprecations_of_aliases_and_options():
 def test_no_deprecations_when_none_apply():
     validation = ArgumentSpecValidator(SPEC).validate(dict(password='x'))
     assert core_internals.deprecations(validation) == []
+
+
+def loaded_lookup():
+    """A lookup plugin loaded the way Ansible loads one for a task: with a loader and a templar."""
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.plugins.loader import lookup_loader
+    from ansible.template import Templar
+
+    loader = DataLoader()
+    templar = Templar(loader=loader)
+    return lookup_loader.get('env', loader=loader, templar=templar), templar
+
+
+def test_plugin_option_definitions_are_the_documented_options():
+    plugin, _templar = loaded_lookup()
+    definitions = core_internals.plugin_option_definitions(plugin)
+    assert {'_terms', 'default'} <= set(definitions)
+    assert definitions['default']['description']  # the documentation's entry, as ansible-doc shows it
+
+
+def test_plugin_templar_is_the_one_ansible_handed_over():
+    plugin, templar = loaded_lookup()
+    assert core_internals.plugin_templar(plugin) is templar
