@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
@@ -108,6 +109,13 @@ def fill_from_variables(args, variables, template, accepted):
         filled[option] = value
         origins[option] = variable
     return filled, origins
+
+
+def name_variables(message, origins):
+    """message, followed by the variable each option it names was taken from (origins: {option: variable})."""
+    named = ['%s from the variable %s' % (option, variable) for option, variable in sorted(origins.items())
+             if re.search(r'\b%s\b' % re.escape(option), message)]
+    return '%s (%s)' % (message, ', '.join(named)) if named else message
 
 
 class IscActionBase(ActionBase):
@@ -189,11 +197,7 @@ class IscActionBase(ActionBase):
             message = validation.errors.msg
             if isinstance(validation.errors[0], UnsupportedError):
                 message = 'Unsupported parameters for (%s) module: %s' % (self.module_fqcn, message)
-            from_variables = ['%s from the variable %s' % (option, variable)
-                              for option, variable in sorted(origins.items()) if option in message]
-            if from_variables:
-                message += ' (%s)' % ', '.join(from_variables)
-            return remove_values(dict(failed=True, msg=message), no_log_values)
+            return remove_values(dict(failed=True, msg=name_variables(message, origins)), no_log_values)
         params = validation.validated_parameters
 
         ctx = TaskContext(params, check_mode=bool(self._task.check_mode), diff=bool(self._task.diff))
@@ -201,6 +205,10 @@ class IscActionBase(ActionBase):
             result = spec.execute(ctx)
         except IscDependencyError as exc:
             result = dict(failed=True, msg='%s (on the controller, for %s).' % (str(exc).rstrip('.'), self.module_fqcn))
+        except IscOptionError as exc:
+            # the task may not name the option at all: say which variable it came from
+            result = dict(exc.result, failed=True, msg=name_variables(str(exc), origins), error=exc.to_dict())
+            no_log_values = set(no_log_values) | exc.no_log_values
         except IscError as exc:
             result = dict(exc.result, failed=True, msg=str(exc), error=exc.to_dict())
             if ctx.warnings:

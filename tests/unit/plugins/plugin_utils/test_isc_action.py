@@ -276,3 +276,18 @@ def test_every_module_option_documents_the_variable_it_is_taken_from():
         module_docs.update(yaml.safe_load(fragment.ModuleDocFragment.DOCUMENTATION)['options'])
     for option, variable in _isc_action.CONNECTION_VARIABLES:
         assert 'C(%s)' % variable in ' '.join(module_docs[option]['description']), option
+
+
+def test_a_conflict_between_variables_names_both_variables():
+    def connect(ctx):
+        ctx.client  # resolves the connection options, as every module does before its first request
+        return {}
+
+    action, _recorder, variables = make({}, variables=dict(isc_base_url='https://acme.api.identitynow.com',
+                                                           isc_tenant='acme', isc_client_id='i',
+                                                           isc_client_secret='var-secret-value'))
+    action.spec = IscModuleSpec(argument_spec={}, run=connect)
+    result = action.run(task_vars=variables)
+    assert result['failed'] is True
+    assert result['msg'].startswith('base_url and tenant are mutually exclusive')
+    assert result['msg'].endswith('(base_url from the variable isc_base_url, tenant from the variable isc_tenant)')
