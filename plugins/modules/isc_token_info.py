@@ -17,7 +17,8 @@ description:
   - Inspects the token given as O(access_token), or else obtains one with the connection options and inspects that,
     which makes it a quick check that a set of credentials works and acts as whom.
   - Optionally checks the token signature, and fetches the tenant's public C(/oauth/info) document.
-  - Runs in-process on the controller when the task runs locally (the usual case); otherwise as a module on the target.
+  - Runs in-process on the controller when the task runs locally (the usual case); otherwise, and with C(become) or
+    C(async), as a module process on the target.
 extends_documentation_fragment:
   - sailpoint_isc.oauth.connection
   - sailpoint_isc.oauth.auth
@@ -64,7 +65,7 @@ seealso:
 '''
 
 EXAMPLES = r'''
-- name: Check that the credentials from the environment work, and for whom
+- name: Check that the credentials work, and for whom (from isc_base_url, isc_client_id, isc_client_secret, else SAIL_*)
   sailpoint_isc.oauth.isc_token_info:
   register: whoami
 
