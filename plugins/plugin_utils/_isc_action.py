@@ -60,6 +60,7 @@ from ansible_collections.sailpoint_isc.oauth.plugins.plugin_utils import _isc_co
 
 COLLECTION = 'sailpoint_isc.oauth'
 
+
 def connection_variables():
     """[(option, variable)] for every connection option, from the doc fragments the lookup's options come from."""
     import yaml
