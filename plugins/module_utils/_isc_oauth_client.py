@@ -66,10 +66,10 @@ class OAuthClientEngine(ResourceEngine):
             raise IscOptionError('grant_types includes AUTHORIZATION_CODE, which needs at least one redirect URI '
                                  'in redirect_uris')
 
-    def check_outcome(self, client):
-        if 'AUTHORIZATION_CODE' in (client.get('grantTypes') or []) and not client.get('redirectUris'):
+    def check_outcome(self, obj):
+        if 'AUTHORIZATION_CODE' in (obj.get('grantTypes') or []) and not obj.get('redirectUris'):
             raise IscOptionError('The OAuth client %r would have the AUTHORIZATION_CODE grant type without a '
-                                 'redirect URI; set redirect_uris' % (client.get('name'),))
+                                 'redirect URI; set redirect_uris' % (obj.get('name'),))
 
 
 OAUTH_CLIENT = ResourceType(

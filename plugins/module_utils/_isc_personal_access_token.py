@@ -124,10 +124,10 @@ class PersonalAccessTokenEngine(ResourceEngine):
         owner = self.params.get('owner_id') or 'me'
         return {} if owner == 'all' else {'owner-id': owner}
 
-    def eligible(self, token):
+    def eligible(self, obj):
         # Managed tokens belong to another product's lifecycle: never matched by name, so never adopted,
         # renamed, rotated or deleted by this module unless the task names their id.
-        return not token.get('managed')
+        return not obj.get('managed')
 
     def patchable(self):
         if self.has_never_expires_flag:
@@ -185,7 +185,7 @@ class PersonalAccessTokenEngine(ResourceEngine):
         body.setdefault('scope', list(DEFAULT_SCOPE))
         return body
 
-    def check_outcome(self, token):
+    def check_outcome(self, obj):
         if not self.owner_is_caller():
             raise IscOptionError(
                 'Only the owner can create or change a personal access token: with owner_id %s this task can list '
@@ -212,11 +212,11 @@ class PersonalAccessTokenEngine(ResourceEngine):
     def patch_warnings(self, changes):
         return [SCOPE_DELAY_WARNING] if 'scope' in changes else []
 
-    def decorate(self, token, now=None):
+    def decorate(self, view, now=None):
         """Computed fields of the _info module: never_expires, expires_in_days, days_since_last_used, age_days."""
         now = now or now_utc()
-        expiry = token.get('expirationDate')
-        token = dict(token)
+        expiry = view.get('expirationDate')
+        token = dict(view)
         token['never_expires'] = expiry is None
         token['expires_in_days'] = None
         token['days_since_last_used'] = None

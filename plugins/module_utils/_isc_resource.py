@@ -683,10 +683,10 @@ class ResourceEngine(object):
         try:
             renamed = self.client.patch(self.item(created['id']), [dict(op='replace', path='/name', value=final_name)])
         except IscError as exc:
-            raise IscError('The %s %r (id %s) is in place and its secret delivered, but renaming it from %r failed '
-                           '(%s); run the task again to finish.' % (self.resource.label, final_name, created['id'],
-                                                                   created.get('name'), exc.message),
-                           result=handed_over)
+            message = ('The %s %r (id %s) is in place and its secret delivered, but renaming it from %r failed (%s); '
+                       'run the task again to finish.'
+                       % (self.resource.label, final_name, created['id'], created.get('name'), exc.message))
+            raise IscError(message, result=handed_over)
         return renamed or dict(created, name=final_name)
 
     # -- patching -----------------------------------------------------------------------------

@@ -143,10 +143,10 @@ def preflight(directory, credentials, paths, check_mode):
     for environment, names in sorted(by_environment.items()):
         clashes = clashing_names(names)
         if clashes:
+            groups = '; '.join(' / '.join(repr(name) for name in group) for group in clashes)
             raise IscOptionError('These credentials of %s would share a secret file (names that differ only in case '
                                  'share a file on case-insensitive file systems, and each name may appear once): %s; '
-                                 'rename them' % (environment, '; '.join(' / '.join(repr(n) for n in group)
-                                                                          for group in clashes)))
+                                 'rename them' % (environment, groups))
     for entry in paths:
         if os.path.islink(entry['path']) or os.path.isdir(entry['path']):
             raise IscOptionError('The secret file of %r, %s, is a symbolic link or a directory; remove it or choose '

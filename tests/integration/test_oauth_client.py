@@ -6,14 +6,9 @@ import json
 
 import pytest
 
-from conftest import ADMIN
+from conftest import ADMIN, PATHS
 
 pytestmark = pytest.mark.integration
-
-CONTROLLER = 'localhost ansible_connection=local ansible_python_interpreter="{{ ansible_playbook_python }}"\n'
-MODULE_PATH = ('remote ansible_connection=local_as_remote '
-               'ansible_python_interpreter="{{ ansible_playbook_python }}"\n')
-PATHS = pytest.mark.parametrize('inventory', [CONTROLLER, MODULE_PATH], ids=['controller', 'module'])
 
 BASIC = dict(name='ci-pipeline', description='CI deploys', grant_types=['CLIENT_CREDENTIALS'], access_type='OFFLINE',
              access_token_validity_seconds=750, enabled=True)
@@ -194,7 +189,7 @@ def test_lost_create_answer_is_found_under_its_provisional_name_and_made_again(a
     out = run_client(ansible, acme, BASIC).assert_ok().task('client')['result']
     assert out['changed'] is True and out['client_secret']
     assert any('answer carrying its secret was lost' in w for w in out['warnings'])
-    named = [c for c in acme.api('GET', '/oauth-clients/v1')]
+    named = acme.api('GET', '/oauth-clients/v1')
     assert [c['name'] for c in named] == ['ci-pipeline'] and named[0]['id'] == out['client_id']
     assert [w['method'] for w in acme.writes()] == ['POST', 'DELETE', 'POST', 'PATCH']
 

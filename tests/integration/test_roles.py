@@ -145,8 +145,8 @@ def test_purge_removes_the_secret_file_of_a_purged_client(environments, example_
     assert not (secrets_dir / 'isc_dev' / 'app-extra.json').exists()
 
 
-def test_a_change_that_needs_recreate_fails_at_planning_before_any_write(environments, example_inventory, ansible,
-                                                                       tmp_path):
+def test_a_change_that_needs_recreate_fails_at_planning_before_any_write(
+        environments, example_inventory, ansible, tmp_path):
     inventory = example_inventory()
     extra = dict(api_clients_secrets_dir=str(tmp_path / 's'))
     ansible(PROVISION, inventory=inventory, args=['--limit', 'isc_test'], extra_vars=extra).assert_ok()
@@ -159,8 +159,8 @@ def test_a_change_that_needs_recreate_fails_at_planning_before_any_write(environ
     assert environments['isc_test'].writes() == []
 
 
-def test_a_run_that_fails_after_some_writes_reports_changed_and_only_what_happened(environments, example_inventory,
-                                                                                  ansible, tmp_path):
+def test_a_run_that_fails_after_some_writes_reports_changed_and_only_what_happened(
+        environments, example_inventory, ansible, tmp_path):
     test = environments['isc_test']
     test.emulator.set_faults('test', [dict(method='POST', path='/oauth-clients/v1', action='status', status=500,
                                            count=1)])

@@ -208,8 +208,8 @@ def kill_when(process, condition, everything=True, timeout=120):
 @pytest.mark.parametrize('everything', [True, False], ids=['with-workers', 'group-only'])
 @pytest.mark.parametrize('kill_after', [('POST', 1), ('PATCH', 2), ('POST', 5), ('PATCH', 7)],
                          ids=['after-1st-create', 'after-2nd-rename', 'after-5th-create', 'after-7th-rename'])
-def test_kill_9_of_the_whole_run_then_rerun_converges(acme, ansible, emulator, collections_path, tmp_path,
-                                                     kill_after, everything):
+def test_kill_9_of_the_whole_run_then_rerun_converges(
+        acme, ansible, emulator, collections_path, tmp_path, kill_after, everything):
     """Killed with its task workers (a crash), or only its process group (a cancelled job whose detached worker
     finishes the task it had begun while the rerun starts: the write lock keeps them from creating twice)."""
     names = ['app-%02d' % n for n in range(10)]
@@ -237,8 +237,8 @@ HELD_BACK = 4  # seconds the emulator holds the request the kill lands in
 
 
 @pytest.mark.parametrize('step', ['create', 'delete', 'rename'])
-def test_kill_9_during_a_pat_rotation_then_rerun_converges(acme, ansible, emulator, collections_path, tmp_path,
-                                                          step):
+def test_kill_9_during_a_pat_rotation_then_rerun_converges(
+        acme, ansible, emulator, collections_path, tmp_path, step):
     acme.api('POST', '/personal-access-tokens/v1', json=dict(name='ci', userAwareTokenNeverExpires=True))
     old_id = my_tokens(acme)[0]['id']
     secret_file = tmp_path / 'secrets' / 'ci.json'

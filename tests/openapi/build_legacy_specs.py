@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Regenerate ``tests/openapi/isc-openapi-<version>.yaml`` from a checkout of sailpoint-oss/api-specs.
 
 Usage::
@@ -158,7 +157,7 @@ def build(upstream: Path, version: str, commit: str, security_schemes: dict) -> 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("upstream", type=Path, help="checkout of sailpoint-oss/api-specs (holding idn/)")
     parser.add_argument("--commit", default=DEFAULT_COMMIT, help="the checkout's commit, recorded in info.x-source")
     parser.add_argument("--output-dir", type=Path, default=HERE)

@@ -323,4 +323,3 @@ class SpecConformanceChecker:
     @staticmethod
     def _finding(request: Request, version: str, kind: str, message: str) -> dict:
         return {"method": request.method, "path": request.path, "api_version": version, "kind": kind, "message": message}
-

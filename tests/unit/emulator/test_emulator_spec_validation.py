@@ -100,17 +100,17 @@ def test_relaxation_r2_only_for_a_pat_expiration_date(checker):
     answer = json_response(200, dict(NEVER_EXPIRING_PAT, userAwareTokenNeverExpires=True))
     assert checker.check(send("PATCH", pat_path("v1") + "/abc", null_expiry, "application/json-patch+json"), answer) == ([], [])
     null_client_field = [{"op": "replace", "path": "/homepageUrl", "value": None}]
-    violations, _ = checker.check(send("PATCH", client_path("v1") + "/abc", null_client_field, "application/json-patch+json"),
+    violations, _observations = checker.check(send("PATCH", client_path("v1") + "/abc", null_client_field, "application/json-patch+json"),
                                   json_response(200, dict(CREATED_CLIENT, secret=None)))
     assert [v["kind"] for v in violations] == ["request"]
 
 
 def test_undeclared_query_parameters_are_flagged_except_paging_on_list_operations(checker):
     assert checker.check(get(client_path("v2025"), "limit=250&offset=0&count=true"), json_response(200, [])) == ([], [])
-    violations, _ = checker.check(get(client_path("v2025"), "sorters=name"), json_response(200, []))
+    violations, _observations = checker.check(get(client_path("v2025"), "sorters=name"), json_response(200, []))
     assert [v["kind"] for v in violations] == ["request"] and "sorters" in violations[0]["message"]
     # limit is no parameter of a GET by id, which is not a list operation.
-    violations, _ = checker.check(get(client_path("v1") + "/abc", "limit=1"), json_response(200, dict(CREATED_CLIENT, secret=None)))
+    violations, _observations = checker.check(get(client_path("v1") + "/abc", "limit=1"), json_response(200, dict(CREATED_CLIENT, secret=None)))
     assert [v["kind"] for v in violations] == ["request"] and "limit" in violations[0]["message"]
 
 
@@ -130,10 +130,10 @@ def test_a_create_answer_with_null_fields_is_a_violation_unless_the_quirk_is_on(
 
 
 def test_an_undeclared_status_after_a_valid_request_is_a_violation(checker):
-    violations, _ = checker.check(get(client_path("v1")), json_response(418, {}))
+    violations, _observations = checker.check(get(client_path("v1")), json_response(418, {}))
     assert [v["kind"] for v in violations] == ["response"]
     # After an invalid request (unsupported media type), the answer is not counted again (U2).
-    violations, _ = checker.check(send("POST", client_path("v1"), CLIENT_REQUEST, "text/plain"), Response(415))
+    violations, _observations = checker.check(send("POST", client_path("v1"), CLIENT_REQUEST, "text/plain"), Response(415))
     assert [v["kind"] for v in violations] == ["request"]
 
 
@@ -147,7 +147,7 @@ def test_authorize_is_not_validated_and_upper_case_grant_types_are_relaxed(check
 def test_a_single_file_validates_only_what_it_declares(tmp_path):
     single = SpecConformanceChecker(str(SPEC_DIR / "isc-openapi-subset.yaml"))
     assert single.check(get(client_path("v1")), json_response(200, [])) == ([], [])
-    violations, _ = single.check(get(client_path("v3")), json_response(200, []))
+    violations, _observations = single.check(get(client_path("v3")), json_response(200, []))
     assert [v["kind"] for v in violations] == ["request"]
     with pytest.raises(FileNotFoundError, match="isc-openapi-v3.yaml"):
         (tmp_path / "isc-openapi-subset.yaml").write_text("openapi: 3.0.1\n")

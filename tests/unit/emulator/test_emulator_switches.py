@@ -184,7 +184,8 @@ def test_legacy_versions_never_show_a_null_expiration_date(acme, version):
     dated = acme.create_pat(version, name="dated")
     listed = {pat["name"]: pat for pat in acme.call("GET", pats_path(version), params={"owner-id": "me"}).json()}
     assert "expirationDate" not in listed["never"] and "expirationDate" not in listed["seed-admin"]
-    assert listed["dated"]["expirationDate"] == dated["expirationDate"] is not None
+    assert listed["dated"]["expirationDate"] is not None
+    assert listed["dated"]["expirationDate"] == dated["expirationDate"]
     renamed = acme.call("PATCH", pats_path(version, listed["never"]["id"]), patch=[{"op": "replace", "path": "/name", "value": "n"}])
     assert renamed.status_code == 200 and "expirationDate" not in renamed.json()
 
