@@ -59,8 +59,8 @@ def _raw_value(name, definition, direct, variables, environ, config_file):
         for entry in definition['ini']:
             value = parser.get(entry.get('section', 'defaults'), entry['key'], raw=True, fallback=None)
             if value is not None:
-                found = value, 'the key %s in the [%s] section of %s' % (entry['key'], entry.get('section'),
-                                                                             config_file)
+                where = 'the key %s in the [%s] section of %s' % (entry['key'], entry.get('section'), config_file)
+                found = value, where
         if found:
             return found
     return None, None
