@@ -231,6 +231,10 @@ def _seed(ctx: "TenantContext", request: Request) -> Response:
             names_by_owner: dict[str, set] = {}
             for item in _seed_items("personal_access_tokens", body.get("personal_access_tokens", [])):
                 owner_name = item.pop("owner", "admin")
+                # ISC marks PATs that another product manages; only seeding can make one here.
+                managed = item.pop("managed", False)
+                if not isinstance(managed, bool):
+                    raise ControlError(400, "personal_access_tokens: managed must be true or false")
                 owner = state.identity_by_user_name(owner_name) if isinstance(owner_name, str) else None
                 if owner is None:
                     raise ControlError(400, f"personal_access_tokens: unknown owner {owner_name!r} (admin or user)")
@@ -241,11 +245,12 @@ def _seed(ctx: "TenantContext", request: Request) -> Response:
                 if fields["name"] in names_by_owner.setdefault(owner.id, set()):
                     raise ControlError(400, f"personal_access_tokens: the name {fields['name']!r} is given twice for {owner_name}")
                 names_by_owner[owner.id].add(fields["name"])
-                pats.append((owner.id, fields))
+                pats.append((owner.id, fields, managed))
         except ApiError as error:
             raise ControlError(400, f"invalid seed: {error}") from None
         seeded_clients = [client_created_representation(add_client(state, fields), state.quirks) for fields in clients]
-        seeded_pats = [pat_created_representation(ctx, add_pat(state, owner_id, fields), "v1") for owner_id, fields in pats]
+        seeded_pats = [pat_created_representation(ctx, add_pat(state, owner_id, fields, managed), "v1")
+                       for owner_id, fields, managed in pats]
         return json_response(200, {"oauth_clients": seeded_clients, "personal_access_tokens": seeded_pats})
 
 

@@ -302,7 +302,7 @@ def create_pat(call: Call) -> Response:
     return json_response(200, pat_created_representation(call.ctx, pat, call.route.api_version))
 
 
-def add_pat(state: "TenantState", owner_id: str, fields: dict) -> PersonalAccessToken:
+def add_pat(state: "TenantState", owner_id: str, fields: dict, managed: bool = False) -> PersonalAccessToken:
     """Store a new PAT from validated fields (the create operation and the seed endpoint)."""
     # The PAT id doubles as its OAuth client id: 32 hex characters, no dashes.
     pat = PersonalAccessToken(
@@ -313,7 +313,7 @@ def add_pat(state: "TenantState", owner_id: str, fields: dict) -> PersonalAccess
             "ownerId": owner_id,
             "created": state.now_iso(),
             "lastUsed": None,
-            "managed": False,
+            "managed": managed,
         },
     )
     state.personal_access_tokens[pat.id] = pat

@@ -118,17 +118,21 @@ def test_seed_stores_objects_that_behave_like_created_ones(acme, emulator):
     seeded = emulator.seed(
         "acme",
         oauth_clients=[{"name": "web", "grantTypes": ["CLIENT_CREDENTIALS", "REFRESH_TOKEN"], "businessName": "Acme"}],
-        personal_access_tokens=[{"name": "ci", "owner": "user"}, {"name": "dated", "expirationDate": "2099-01-01T00:00:00.000Z"}],
+        personal_access_tokens=[{"name": "ci", "owner": "user"}, {"name": "dated", "expirationDate": "2099-01-01T00:00:00.000Z"},
+                                {"name": "by-another-product", "managed": True}],
     )
     client = seeded["oauth_clients"][0]
     assert client["businessName"] == "Acme" and client["homepageUrl"] == "" and client["redirectUris"] == []
     assert len(client["secret"]) == 64 and client["description"]
     assert acme.grant(client["id"], client["secret"])["refresh_token"]
-    ci, dated = seeded["personal_access_tokens"]
+    ci, dated, managed = seeded["personal_access_tokens"]
+    assert managed["name"] == "by-another-product"  # the create answer has no managed field; the list has
     assert ci["owner"]["name"] == "user" and ci["expirationDate"] is None and ci["userAwareTokenNeverExpires"] is True
     assert dated["owner"]["name"] == "admin" and dated["expirationDate"] == "2099-01-01T00:00:00.000Z"
     assert "identity_id" in acme.grant(ci["id"], ci["secret"])
     assert {client["secret"], ci["secret"], dated["secret"]} <= set(emulator.issued_secrets("acme"))
+    listed = {pat["name"]: pat for pat in acme.call("GET", "/personal-access-tokens/v1", params={"owner-id": "me"}).json()}
+    assert listed["by-another-product"]["managed"] is True and listed["dated"]["managed"] is False
     # Not ISC traffic: nothing in the request log besides the two grants above.
     assert [entry["path"] for entry in emulator.requests("acme")] == ["/oauth/token", "/oauth/token"]
 
@@ -144,6 +148,7 @@ def test_seed_stores_objects_that_behave_like_created_ones(acme, emulator):
         ({"personal_access_tokens": [{"name": "x", "owner": "nobody"}]}, "unknown owner"),
         ({"personal_access_tokens": [{"name": "seed-admin"}]}, "already exists"),
         ({"personal_access_tokens": [{"name": "twice"}, {"name": "twice"}]}, "given twice"),
+        ({"personal_access_tokens": [{"name": "m", "managed": "yes"}]}, "managed must be true or false"),
         ({"oauth_clients": [{"name": "fine"}], "personal_access_tokens": [{"name": ""}]}, "name"),
     ],
 )
