@@ -131,10 +131,10 @@ def test_seed_stores_objects_that_behave_like_created_ones(acme, emulator):
     assert dated["owner"]["name"] == "admin" and dated["expirationDate"] == "2099-01-01T00:00:00.000Z"
     assert "identity_id" in acme.grant(ci["id"], ci["secret"])
     assert {client["secret"], ci["secret"], dated["secret"]} <= set(emulator.issued_secrets("acme"))
-    listed = {pat["name"]: pat for pat in acme.call("GET", "/personal-access-tokens/v1", params={"owner-id": "me"}).json()}
-    assert listed["by-another-product"]["managed"] is True and listed["dated"]["managed"] is False
     # Not ISC traffic: nothing in the request log besides the two grants above.
     assert [entry["path"] for entry in emulator.requests("acme")] == ["/oauth/token", "/oauth/token"]
+    listed = {pat["name"]: pat for pat in acme.call("GET", "/personal-access-tokens/v1", params={"owner-id": "me"}).json()}
+    assert listed["by-another-product"]["managed"] is True and listed["dated"]["managed"] is False
 
 
 @pytest.mark.parametrize(
