@@ -104,7 +104,7 @@ def fill_from_variables(args, variables, template, accepted):
     for option, variable in CONNECTION_VARIABLES:
         if option not in accepted or option in claimed or variable not in variables:
             continue
-        value = template(variables[variable])
+        value = core_internals.vault_plaintext(template(variables[variable]))
         if value is None or (isinstance(value, string_types) and value == ''):
             continue
         filled[option] = value

@@ -18,11 +18,16 @@ The lookup needs its own option definitions (to refuse unknown keywords and chec
 configuration manager keeps under the plugin's load name, and the templar Ansible handed it, to render the
 variables it receives unrendered. Action plugins use ActionBase's documented attributes and need neither.
 
+An inline ``!vault`` variable templates to an object on ansible-core before 2.19, not to its text; Ansible's own JSON
+encoder recognises it by its ``__ENCRYPTED__`` marker, and so does :func:`vault_plaintext`.
+
 tests/unit/plugins/plugin_utils/test_isc_core_internals.py checks their shape on the installed ansible-core, so
 a change in a new release fails that test by name instead of leaking a secret.
 """
 
 from __future__ import annotations
+
+from ansible.module_utils.common.text.converters import to_text
 
 
 def no_log_values(validation):
@@ -47,3 +52,10 @@ def plugin_option_definitions(plugin):
 def plugin_templar(plugin):
     """The templar Ansible handed to a lookup plugin when it loaded it."""
     return plugin._templar
+
+
+def vault_plaintext(value):
+    """value, or its plaintext when it is a vault-encrypted value (an object, on ansible-core before 2.19)."""
+    if getattr(value, '__ENCRYPTED__', False):
+        return to_text(value, errors='surrogate_or_strict')
+    return value

@@ -208,3 +208,20 @@ def test_the_lookup_refuses_login_inputs_of_another_grant_alike(acme, ansible):
     assert run.rc != 0
     assert 'redirect_uri is set, but it is used only with grant_type=authorization_code' in run.output
     assert acme.requests() == []
+
+
+@PATHS
+def test_a_vault_encrypted_variable_serves_as_the_secret(acme, ansible, host, tmp_path):
+    # the usual way to keep a client secret in an inventory: an inline !vault value
+    from ansible.parsing.vault import VaultLib, VaultSecret
+
+    password = tmp_path / 'vault-password'
+    password.write_text('correct horse\n')
+    sealed = VaultLib([('default', VaultSecret(b'correct horse'))]).encrypt(ADMIN['client_secret']).decode()
+    variables = tmp_path / 'vault-vars.yml'
+    variables.write_text('isc_client_secret: !vault |\n' + ''.join('  %s\n' % line for line in sealed.splitlines()))
+    play = INFO_AND_LOOKUP.replace('  gather_facts: false\n', '  gather_facts: false\n  vars_files: [%s]\n' % variables)
+    run = ansible(play, inventory=inventory(host, isc_base_url=acme.base_url, isc_client_id=ADMIN['client_id']),
+                  args=['--vault-password-file', str(password)]).assert_ok()
+    assert run.task('info')['result']['user_name'] == 'admin'
+    assert ADMIN['client_secret'] not in run.stdout

@@ -6,6 +6,7 @@ controller-side task could return an unmasked secret or drop a deprecation.
 
 from __future__ import annotations
 
+import pytest
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.sailpoint_isc.oauth.plugins.plugin_utils import _isc_core_internals as core_internals
@@ -64,3 +65,29 @@ def test_plugin_option_definitions_are_the_documented_options():
 def test_plugin_templar_is_the_one_ansible_handed_over():
     plugin, templar = loaded_lookup()
     assert core_internals.plugin_templar(plugin) is templar
+
+
+class MarkedEncrypted(object):
+    """Shaped like ansible-core's vault-encrypted text before 2.19: marked, and its text is the plaintext."""
+    __ENCRYPTED__ = True
+
+    def __str__(self):
+        return 'the-plaintext'
+
+
+def test_vault_plaintext_decrypts_marked_values_only():
+    assert core_internals.vault_plaintext(MarkedEncrypted()) == 'the-plaintext'
+    for plain in ('text', 7, False, None, ['a'], {'k': 'v'}):
+        assert core_internals.vault_plaintext(plain) == plain
+
+
+def test_vault_plaintext_of_ansible_core_s_own_vault_value():
+    from ansible.parsing.vault import VaultLib, VaultSecret
+    from ansible.parsing.yaml import objects
+
+    if not hasattr(objects.AnsibleVaultEncryptedUnicode, 'from_plaintext'):
+        pytest.skip('ansible-core 2.19 and later template a vault value to its text (test_connection_variables)')
+    secret = VaultSecret(b'correct horse')
+    value = objects.AnsibleVaultEncryptedUnicode.from_plaintext('s3cret-value', VaultLib([('default', secret)]), secret)
+    assert not isinstance(value, str)
+    assert core_internals.vault_plaintext(value) == 's3cret-value'
