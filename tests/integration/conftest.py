@@ -2,47 +2,102 @@
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
-import requests
 
 from isc_emulator.harness import Emulator
+from isc_playbook_runner import (  # noqa: F401  (re-exported: the test modules import them from here)
+    ADMIN,
+    BIN,
+    CONTROLLER,
+    ENVIRONMENTS,
+    INTEGRATION as HERE,
+    MODULE_PATH,
+    OPENAPI_SPEC as SPEC,
+    ROOT,
+    USER,
+    PlaybookRun,
+    Tenant,
+    build_and_install,
+    example_inventory as copy_example_inventory,
+    installed_collections,
+    playbook_environment,
+    run_playbook,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
-HERE = Path(__file__).resolve().parent
 PLAYBOOKS = HERE / 'playbooks'
-# The published OpenAPI documents, one per API version (the emulator validates each call against its own version's).
-SPEC = ROOT / 'tests' / 'openapi'
-ADMIN = dict(client_id='admin-client-id', client_secret='admin-client-secret')
-USER = dict(client_id='user-client-id', client_secret='user-client-secret')
-BIN = Path(sys.executable).parent
 
 
-def _build_and_install(target):
-    """Build the collection tarball from this tree and install it, as a user would."""
-    out = target / 'dist'
-    subprocess.run([str(BIN / 'ansible-galaxy'), 'collection', 'build', '--force', '--output-path', str(out)],
-                   cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    tarball = sorted(out.glob('sailpoint_isc-oauth-*.tar.gz'))[-1]
-    subprocess.run([str(BIN / 'ansible-galaxy'), 'collection', 'install', '--force', '-p', str(target),
-                    str(tarball)], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return target
+def execution_paths(argname='inventory'):
+    """Parametrize a test over both execution paths: argname is CONTROLLER, then MODULE_PATH (an inventory line)."""
+    return pytest.mark.parametrize(argname, [CONTROLLER, MODULE_PATH], ids=['controller', 'module'])
+
+
+PATHS = execution_paths()
+
+
+# What the compatibility legs (`make compat`: oldest and newest ansible-core) run, marked `compat` here in one place:
+# both execution paths, the lookup, every module's lifecycle, both roles, and what ansible-core does differently
+# between releases (argument validation messages, check mode, async and become, no_log masking, variables and
+# module_defaults, -vvvv output). Test file -> test functions (every parametrization), or ALL.
+ALL = 'every test of the file'
+COMPAT_TESTS = {
+    'test_oauth_client.py': (
+        'test_create_then_unchanged_on_second_run', 'test_check_mode_create_predicts_without_writing',
+        'test_update_sends_one_patch_with_only_changed_fields',
+        'test_recreate_replaces_the_client_with_new_id_and_secret',
+        'test_absent_deletes_then_is_unchanged', 'test_info_lists_by_id_by_name_and_filters',
+        'test_no_secret_in_output_diff_or_warnings_at_vvvv'),
+    'test_personal_access_token.py': (
+        'test_never_expiring_token_create_then_unchanged', 'test_check_mode_create_update_delete_write_nothing',
+        'test_update_patches_changed_fields_with_scope_warning',
+        'test_regenerate_rotates_without_gap_and_applies_new_validity', 'test_absent_then_unchanged',
+        'test_info_computed_fields_and_scopes_of_listing', 'test_no_secret_in_output_at_vvvv'),
+    'test_token_info.py': (
+        'test_pat_token_has_user_context', 'test_unknown_option_message_matches_ansible_module',
+        'test_check_mode_runs_normally', 'test_module_defaults_group_and_task_environment',
+        'test_secrets_masked_in_results_at_vvvv'),
+    'test_lookup.py': (
+        'test_options_from_variables_and_keyword_arguments', 'test_fifty_lookups_in_fifty_tasks_cost_one_token_request',
+        'test_bad_options_fail_clearly_without_a_request', 'test_no_secret_or_token_in_output_at_vvvv',
+        'test_modules_and_lookups_share_one_token_and_the_cache_is_private',
+        'test_a_misspelt_validate_certs_fails_instead_of_turning_verification_off'),
+    'test_roles.py': (
+        'test_provision_in_parallel_then_nothing_changes', 'test_check_mode_reports_and_writes_nothing',
+        'test_custom_secret_tasks_receive_each_new_secret',
+        'test_pat_role_rotates_reports_and_deletes_only_when_asked'),
+    'test_credential_files.py': ALL,
+    'test_execution_paths.py': ALL,
+    'test_async_become.py': ALL,
+    'test_connection_variables.py': ALL,
+    'test_leaks.py': ALL,
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m compat deselects by the marker
+def pytest_collection_modifyitems(config, items):
+    collected = {}
+    for item in items:
+        chosen = COMPAT_TESTS.get(item.path.name)
+        collected.setdefault(item.path.name, set()).add(getattr(item, 'originalname', item.name))
+        if chosen is ALL or (chosen and getattr(item, 'originalname', item.name) in chosen):
+            item.add_marker(pytest.mark.compat)
+    # A renamed or removed test must not leave the compatibility legs silently.
+    missing = ['%s::%s' % (name, test) for name, tests in COMPAT_TESTS.items() if name in collected
+               and tests is not ALL for test in tests if test not in collected[name]]
+    if missing:
+        raise pytest.UsageError('COMPAT_TESTS in tests/integration/conftest.py names tests that do not exist: %s'
+                                % ', '.join(missing))
 
 
 @pytest.fixture(scope='session')
 def collections_path(tmp_path_factory):
-    """The collection as `make build` installed it, else built and installed here from this tree."""
-    for entry in os.environ.get('ANSIBLE_COLLECTIONS_PATH', '').split(os.pathsep):
-        if entry and (Path(entry) / 'ansible_collections' / 'sailpoint_isc' / 'oauth' / 'MANIFEST.json').exists():
-            return Path(entry)
-    return _build_and_install(tmp_path_factory.mktemp('collections'))
+    """The collection as `make build` installed it (ANSIBLE_COLLECTIONS_PATH), else built and installed here from
+    this tree."""
+    return installed_collections(include_build_dir=False) or \
+        build_and_install(tmp_path_factory.mktemp('collections'))
 
 
 @pytest.fixture(scope='session')
@@ -58,69 +113,6 @@ def acme(emulator):
     emulator.reset('acme')
     yield Tenant(emulator, 'acme')
     assert emulator.violations('acme') == [], 'requests or responses outside the OpenAPI contract'
-
-
-class Tenant(object):
-    """One emulator tenant, seen from a test."""
-
-    def __init__(self, emulator, name):
-        self.emulator = emulator
-        self.name = name
-        self.base_url = emulator.base_urls[name]
-
-    def requests(self):
-        return self.emulator.requests(self.name)
-
-    def token_requests(self):
-        return [r for r in self.requests() if r['path'] == '/oauth/token']
-
-    def writes(self):
-        return [r for r in self.requests() if r['method'] in ('POST', 'PATCH', 'PUT', 'DELETE')
-                and r['path'] != '/oauth/token']
-
-    def clear_requests(self):
-        self.emulator.clear_requests(self.name)
-
-    def admin_token(self):
-        response = requests.post(self.base_url + '/oauth/token', data=dict(grant_type='client_credentials', **ADMIN),
-                                 verify=self.emulator.ca_path or True, timeout=10)
-        response.raise_for_status()
-        return response.json()['access_token']
-
-    def api(self, method, path, **kwargs):
-        headers = dict(kwargs.pop('headers', {}), Authorization='Bearer ' + self.admin_token())
-        response = requests.request(method, self.base_url + path, headers=headers, timeout=10,
-                                    verify=self.emulator.ca_path or True, **kwargs)
-        response.raise_for_status()
-        return response.json() if response.content else None
-
-    def create_client(self, **fields):
-        body = dict(name='test-client', description='made by a test', accessTokenValiditySeconds=750,
-                    grantTypes=['CLIENT_CREDENTIALS'], accessType='OFFLINE', enabled=True)
-        body.update(fields)
-        return self.api('POST', '/oauth-clients/v1', json=body)
-
-
-class PlaybookRun(object):
-    def __init__(self, completed, results_file):
-        self.rc = completed.returncode
-        self.stdout = completed.stdout
-        self.stderr = completed.stderr
-        self.output = completed.stdout + completed.stderr
-        self.results = []
-        if results_file.exists():
-            self.results = [json.loads(line) for line in results_file.read_text().splitlines() if line.strip()]
-
-    def task(self, name, host=None):
-        """The last result of the named task (for host, when given)."""
-        found = [r for r in self.results if r['task'] == name and (host is None or r['host'] == host)]
-        assert found, 'no result for task %r; tasks were: %s\n%s' % (
-            name, sorted(set(r['task'] for r in self.results)), self.output[-3000:])
-        return found[-1]
-
-    def assert_ok(self):
-        assert self.rc == 0, self.output[-6000:]
-        return self
 
 
 def designed_outputs(results):
@@ -157,57 +149,13 @@ def ansible(collections_path, tmp_path, emulator):
             verbosity=4, forks=None, cache=True, leak_scan=True):
         work = tmp_path / ('run-%d' % len(list(tmp_path.glob('run-*'))))
         work.mkdir()
-        if '\n' in playbook:
-            path = work / 'playbook.yml'
-            path.write_text(textwrap.dedent(playbook))
-        elif playbook.startswith('playbooks/'):
-            path = ROOT / playbook
-        else:
-            path = PLAYBOOKS / playbook
-        if isinstance(inventory, Path):
-            inventory_path = inventory
-        else:
-            inventory_path = work / 'inventory.ini'
-            inventory_path.write_text(inventory or
-                                      'localhost ansible_connection=local '
-                                      'ansible_python_interpreter="{{ ansible_playbook_python }}"\n')
-        results_file = work / 'results.jsonl'
-        run_env = {k: v for k, v in os.environ.items()
-                   if not k.startswith(('SAIL_', 'ISC_', 'ANSIBLE_'))}
-        run_env.update(
-            ANSIBLE_COLLECTIONS_PATH=str(collections_path),
-            ANSIBLE_CALLBACK_PLUGINS=str(HERE / 'callback_plugins'),
-            ANSIBLE_CALLBACKS_ENABLED='isc_test_results',
-            ANSIBLE_CONNECTION_PLUGINS=str(HERE / 'connection_plugins'),
-            ANSIBLE_NOCOLOR='1',
-            ANSIBLE_RETRY_FILES_ENABLED='0',
-            ANSIBLE_LOCAL_TEMP=str(work / 'tmp'),
-            ANSIBLE_HOME=str(work / 'ansible-home'),
-            ISC_TEST_RESULTS=str(results_file),
-            ISC_TOKEN_CACHE_DIR=str(cache_dir),
-            PATH=str(BIN) + os.pathsep + os.environ.get('PATH', ''),
-        )
+        run_env = playbook_environment(collections_path, work, token_cache_dir=cache_dir,
+                                       results_file=work / 'results.jsonl')
         if not cache:
             run_env['ISC_TOKEN_CACHE'] = 'false'
         run_env.update(env or {})
-        cmd = [str(BIN / 'ansible-playbook'), '-i', str(inventory_path), str(path)]
-        if extra_vars:
-            # From a file: -vvvv echoes command-line extra vars, and tests pass secrets this way.
-            extra_file = work / 'extra-vars.json'
-            extra_file.write_text(json.dumps(extra_vars))
-            cmd += ['-e', '@%s' % extra_file]
-        if check:
-            cmd.append('--check')
-        if diff:
-            cmd.append('--diff')
-        if verbosity:
-            cmd.append('-' + 'v' * verbosity)
-        if forks:
-            cmd += ['-f', str(forks)]
-        cmd += list(args)
-        completed = subprocess.run(cmd, cwd=str(work), env=run_env, capture_output=True, text=True, timeout=600,
-                                   check=False)
-        result = PlaybookRun(completed, results_file)
+        result = run_playbook(playbook, run_env, work, inventory=inventory, extra_vars=extra_vars, check=check,
+                              diff=diff, verbosity=verbosity, forks=forks, args=args, timeout=600)
         if leak_scan:
             issued = set()
             for tenant in emulator.base_urls:
@@ -251,10 +199,6 @@ def tls_emulator(tmp_path_factory):
         yield emu
 
 
-def which(name):
-    return shutil.which(name, path=str(BIN))
-
-
 def leak_context(texts, secret, width=300):
     """Where a secret shows up, to make a failing leak scan easy to read."""
     spots = []
@@ -263,9 +207,6 @@ def leak_context(texts, secret, width=300):
         if at >= 0:
             spots.append(text[max(0, at - width):at + width])
     return spots
-
-
-ENVIRONMENTS = {'dev': 'isc_dev', 'test': 'isc_test', 'prod': 'isc_prod'}
 
 
 @pytest.fixture
@@ -279,18 +220,11 @@ def environments(emulator):
 @pytest.fixture
 def example_inventory(environments, tmp_path):
     """A copy of playbooks/inventory pointed at the emulator; credentials in each host's vault.yml."""
-    import re
 
     def make(credentials=True):
         target = tmp_path / ('inventory-%d' % len(list(tmp_path.glob('inventory-*'))))
-        shutil.copytree(ROOT / 'playbooks' / 'inventory', target)
-        for host, tenant in environments.items():
-            main = target / 'host_vars' / host / 'main.yml'
-            main.write_text(re.sub(r'(?m)^isc_base_url: .*$', 'isc_base_url: %s' % tenant.base_url, main.read_text()))
-            if credentials:
-                (target / 'host_vars' / host / 'vault.yml').write_text(
-                    'isc_client_id: %s\nisc_client_secret: %s\n' % (ADMIN['client_id'], ADMIN['client_secret']))
-        return target
+        return copy_example_inventory(target, dict((t.name, t.base_url) for t in environments.values()),
+                                      credentials=credentials)
 
     return make
 

@@ -2,7 +2,7 @@
 
 One table, CASES, holds every invalid input with the fragment its message must contain. Each target (a module, the
 lookup, a role) gets one playbook that runs all of its cases, each as its own task (ignore_errors for modules and
-the lookup, block/rescue around include_role for roles, capturing ansible_failed_result). A small callback records
+the lookup, block/rescue around include_role for roles, capturing ansible_failed_result). The test callback records
 every result and, right after each case, how many requests the emulator has logged so far, so that every case is
 checked against exactly the requests it caused:
 
@@ -20,27 +20,21 @@ leaves a marker file, which must never appear.
 Cases that currently fail because of a production bug are marked xfail(strict=True) with the bug in the reason; they
 pass (and so fail as XPASS) once it is fixed.
 
-The playbooks run once, two at a time against two emulator tenants (about 20 s on two idle cores); under
-pytest-xdist the first worker to need them runs them for all workers.
+The playbooks run once per session, one per target on the acme tenant, through the shared runner
+(tests/isc_playbook_runner.py); with `--dist loadfile` one pytest-xdist worker runs this whole file.
 """
 
 from __future__ import annotations
 
 import base64
-import fcntl
 import json
-import os
-import queue
 import re
-import subprocess
-import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from conftest import ADMIN, BIN, HERE
+from conftest import ADMIN
+from isc_playbook_runner import CONTROLLER, MODULE_PATH, playbook_environment, run_playbook, tenant_environment
 
 pytestmark = pytest.mark.integration
 
@@ -48,11 +42,10 @@ MODULES = ('isc_oauth_client', 'isc_oauth_client_info', 'isc_personal_access_tok
            'isc_token_info')
 LOOKUP = 'isc_access_token'
 ROLES = ('api_clients', 'personal_access_tokens')
-TENANTS = ('acme', 'dev')  # the playbooks run two at a time, each on a tenant of its own
+TENANT = 'acme'
 WRITES = ('POST', 'PATCH', 'PUT', 'DELETE')
-INVENTORY = ('controller ansible_connection=local ansible_python_interpreter="{{ ansible_playbook_python }}"\n'
-             'module_path ansible_connection=local_as_remote '
-             'ansible_python_interpreter="{{ ansible_playbook_python }}"\n')
+# Hosts named after their execution path.
+INVENTORY = '\n'.join(('controller ' + CONTROLLER.split(' ', 1)[1], 'module_path ' + MODULE_PATH.split(' ', 1)[1]))
 MARKER = 'PWNED'  # created by the command in the !unsafe template below, if it ever ran
 UNSAFE_VARS = '''\
 isc_unsafe:
@@ -178,9 +171,9 @@ CASES = [
                  options=dict(api_version='../../etc/passwd')),
     oauth_client('unknown-option', 'Unsupported parameters', args=dict(nmae='bi-typo', enabled=True)),
     # -- isc_oauth_client: values checked before any request -------------------------------------------------------
-    oauth_client('zero-validity', 'access_token_validity_seconds must be at least 1, not 0',
+    oauth_client('zero-validity', 'access_token_validity_seconds must be between 1 and 2147483647, not 0',
                  options=dict(access_token_validity_seconds=0), module_path=True),
-    oauth_client('negative-refresh-validity', 'refresh_token_validity_seconds must be at least 1',
+    oauth_client('negative-refresh-validity', 'refresh_token_validity_seconds must be between 1 and 2147483647',
                  options=dict(refresh_token_validity_seconds=-86400)),
     oauth_client('javascript-homepage', "homepage_url 'javascript:alert(1)' must be an absolute http:// or https://",
                  options=dict(homepage_url='javascript:alert(1)')),
@@ -252,7 +245,8 @@ CASES = [
            dict(compare_with=[_client('cw', grant_types=['PASSWORD'])]),
            'compare_with item bi-cw: value of grant_types must be one or more of', reads=True, module_path=True),
     module('isc_oauth_client_info', 'compare-with-negative-validity', dict(compare_with=[_client(
-        'cw', access_token_validity_seconds=-1)]), 'access_token_validity_seconds must be at least 1', reads=True),
+        'cw', access_token_validity_seconds=-1)]), 'access_token_validity_seconds must be between 1 and 2147483647',
+           reads=True),
     module('isc_oauth_client_info', 'compare-with-unknown-option', dict(compare_with=[_client('cw', bogus=1)]),
            'compare_with item bi-cw: bogus. Supported parameters include', reads=True),
     module('isc_oauth_client_info', 'compare-with-over-long-name', dict(compare_with=[_client('cw', name='y' * 300)]),
@@ -387,7 +381,7 @@ CASES = [
          'api_clients_purge needs api_clients_purge_prefix of at least 3 characters'),
     role('api_clients', 'unknown-grant-type',
          dict(api_clients_definitions=[_client('grant', grant_types=['PASSWORD'])]),
-         'compare_with item bi-grant: value of grant_types must be one or more of', reads=True),
+         'item bi-grant: value of grant_types must be one or more of', reads=True),
     role('api_clients', 'oversized-redirect-uris',
          dict(api_clients_definitions=[_client('uris', redirect_uris=MANY_URIS)]),
          'redirect_uris has 101 items', reads=True),
@@ -395,7 +389,7 @@ CASES = [
          'must not contain control characters', reads=True),
     role('api_clients', 'zero-validity',
          dict(api_clients_definitions=[_client('zero', access_token_validity_seconds=0)]),
-         'access_token_validity_seconds must be at least 1', reads=True),
+         'access_token_validity_seconds must be between 1 and 2147483647', reads=True),
     role('api_clients', 'ftp-base-url',
          dict(api_clients_definitions=[_client('c')], isc_base_url='ftp://files.example'),
          'must start with https:// (or http://)', connection=True),
@@ -433,9 +427,12 @@ def _created_client(outcome, name):
     out = outcome.result('controller')
     assert out['status'] == 'ok', out['result'].get('msg')
     assert out['result']['oauth_client']['name'] == name
-    assert [c['name'] for c in outcome.state['oauthClients'] if c['name'] == name] == [name]
-    assert [(r['method'], r['path']) for r in outcome.writes] == [('POST', '/oauth-clients/v1')]
-    return [c for c in outcome.state['oauthClients'] if c['name'] == name][0]
+    created = [c for c in outcome.state['oauthClients'] if c['name'] == name]
+    assert [c['name'] for c in created] == [name]
+    # Created under a provisional name, then renamed to the name as given once its secret was delivered.
+    assert [(r['method'], r['path']) for r in outcome.writes] == [
+        ('POST', '/oauth-clients/v1'), ('PATCH', '/oauth-clients/v1/' + created[0]['id'])]
+    return created[0]
 
 
 def _check_quoted_name(outcome):
@@ -453,8 +450,10 @@ def _check_path_like_pat_name(outcome):
     out = outcome.result('controller')
     assert out['status'] == 'ok', out['result'].get('msg')
     assert out['result']['personal_access_token']['name'] == '../../etc/passwd'
-    assert '../../etc/passwd' in [t['name'] for t in outcome.state['personalAccessTokens']]
-    assert [(r['method'], r['path']) for r in outcome.writes] == [('POST', '/personal-access-tokens/v1')]
+    created = [t for t in outcome.state['personalAccessTokens'] if t['name'] == '../../etc/passwd']
+    assert len(created) == 1
+    assert [(r['method'], r['path']) for r in outcome.writes] == [
+        ('POST', '/personal-access-tokens/v1'), ('PATCH', '/personal-access-tokens/v1/' + created[0]['id'])]
 
 
 def _check_sql_name_lookup(outcome):
@@ -472,7 +471,10 @@ def _check_role_template_names(outcome):
         [SEVEN, '{{ lookup("ansible.builtin.pipe", "touch %s") }}' % outcome.marker])
     # The secret sink is handed the names as they are, too.
     assert sorted(outcome.fact('isc_kept_names')) == sorted(outcome.fact('api_clients_summary')['created'])
-    assert [(w['method'], w['path']) for w in outcome.writes] == [('POST', '/oauth-clients/v1')] * 2
+    created = outcome.fact('api_clients_summary')['created']
+    ids = [c['id'] for c in outcome.state['oauthClients'] if c['name'] in created]
+    assert sorted((w['method'], w['path']) for w in outcome.writes) == sorted(
+        [('POST', '/oauth-clients/v1')] * 2 + [('PATCH', '/oauth-clients/v1/' + i) for i in ids])
 
 
 def _check_role_rotation_names(outcome):
@@ -525,56 +527,10 @@ TARGETS = MODULES + (LOOKUP,) + ROLES
 
 # -- the playbooks ---------------------------------------------------------------------------------------------------
 
-# Written next to each playbook: records every task result and, right after each case's result (the linear strategy
-# handles a task's results before it starts the next task), how many requests and OpenAPI violations the tenant has
-# logged so far. That attributes every request to its case without a task of its own.
-RECORDER = """\
-from __future__ import annotations
-
-import json
-import os
-import urllib.request
-
-from ansible.plugins.callback import CallbackBase
-
+# The isc_test_results callback records, right after each case's result, how many requests and OpenAPI violations the
+# tenant has logged so far (tasks named with these prefixes). That attributes every request to its case without a
+# task of its own.
 MARKED = ('case ', 'passed ', 'rescued ')
-
-
-class CallbackModule(CallbackBase):
-    CALLBACK_VERSION = 2.0
-    CALLBACK_TYPE = 'aggregate'
-    CALLBACK_NAME = 'isc_bad_input_recorder'
-    CALLBACK_NEEDS_ENABLED = True
-
-    def __init__(self, *args, **kwargs):
-        super(CallbackModule, self).__init__(*args, **kwargs)
-        self._control = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-    def _count(self, what):
-        with self._control.open(os.environ['ISC_BAD_INPUT_CONTROL'] + '/' + what, timeout=30) as answer:
-            return len(json.load(answer))
-
-    def _record(self, result, status):
-        name = result._task.get_name()
-        record = dict(task=name, host=result._host.get_name(), status=status,
-                      result=json.loads(json.dumps(result._result, default=str)))
-        if name.startswith(MARKED):
-            record['counts'] = [self._count('requests'), self._count('violations')]
-        with open(os.environ['ISC_BAD_INPUT_RESULTS'], 'a') as handle:
-            handle.write(json.dumps(record) + '\\n')
-
-    def v2_runner_on_ok(self, result):
-        self._record(result, 'ok')
-
-    def v2_runner_on_failed(self, result, ignore_errors=False):
-        self._record(result, 'failed')
-
-    def v2_runner_on_skipped(self, result):
-        self._record(result, 'skipped')
-
-    def v2_runner_on_unreachable(self, result):
-        self._record(result, 'unreachable')
-"""
 
 
 def _tasks(case):
@@ -616,93 +572,34 @@ def _playbook(target, cases, tenant_url, work):
     return plays
 
 
-def _run_target(target, cases, collections_path, emulator, control, tenant, work):
+def _run_target(target, cases, collections_path, emulator, tenant, work):
     tenant_url = emulator.base_urls[tenant]
-    (work / 'callbacks').mkdir(parents=True)
-    (work / 'callbacks' / 'isc_bad_input_recorder.py').write_text(RECORDER)
+    work.mkdir(parents=True)
     (work / 'unsafe.yml').write_text(UNSAFE_VARS % dict(marker=work / MARKER))
-    (work / 'inventory.ini').write_text(INVENTORY)
     (work / 'keep_secret.yml').write_text(KEEP_SECRET)
     (work / 'playbook.yml').write_text(json.dumps(_playbook(target, cases, tenant_url, work), indent=1))
     work_mode = work.stat().st_mode & 0o777
-    env = dict((k, v) for k, v in os.environ.items() if not k.startswith(('SAIL_', 'ISC_', 'ANSIBLE_')))
-    env.update(
-        ANSIBLE_COLLECTIONS_PATH=str(collections_path),
-        ANSIBLE_CALLBACK_PLUGINS=str(work / 'callbacks'),
-        ANSIBLE_CALLBACKS_ENABLED='isc_bad_input_recorder',
-        ANSIBLE_CONNECTION_PLUGINS=str(HERE / 'connection_plugins'),
-        ANSIBLE_NOCOLOR='1',
-        ANSIBLE_RETRY_FILES_ENABLED='0',
-        ANSIBLE_LOCAL_TEMP=str(work / 'tmp'),
-        ANSIBLE_HOME=str(work / 'ansible-home'),
-        ISC_BAD_INPUT_RESULTS=str(work / 'results.jsonl'),
-        ISC_BAD_INPUT_CONTROL=tenant_url + '/__emulator',
-        ISC_TOKEN_CACHE_DIR=str(work / 'token-cache'),
-        PATH=str(BIN) + os.pathsep + os.environ.get('PATH', ''),
-    )
-    if target not in ROLES:  # roles take the connection from host variables, as in the example inventory
-        env.update(SAIL_BASE_URL=tenant_url, SAIL_CLIENT_ID=ADMIN['client_id'],
-                   SAIL_CLIENT_SECRET=ADMIN['client_secret'])
-    with control:
-        emulator.reset(tenant)
-    started = time.monotonic()
+    # Roles take the connection from host variables, as in the example inventory; the rest from SAIL_* variables.
+    env = playbook_environment(collections_path, work, results_file=work / 'results.jsonl', extra=dict(
+        ISC_TEST_EMULATOR_CONTROL=tenant_url + '/__emulator', ISC_TEST_COUNTED_TASKS=','.join(MARKED),
+        **({} if target in ROLES else tenant_environment(tenant_url))))
+    emulator.reset(tenant)
     try:
-        completed = subprocess.run([str(BIN / 'ansible-playbook'), '-i', str(work / 'inventory.ini'),
-                                    str(work / 'playbook.yml')], cwd=str(work), env=env, capture_output=True,
-                                   text=True, timeout=900, check=False)
-        results_file = work / 'results.jsonl'
-        results = [json.loads(line) for line in results_file.read_text().splitlines()] if results_file.exists() else []
-        with control:
-            return dict(rc=completed.returncode, output=completed.stdout + completed.stderr, results=results,
-                        seconds=round(time.monotonic() - started, 1), requests=emulator.requests(tenant),
-                        violations=emulator.violations(tenant), state=emulator.state(tenant), work=str(work),
-                        work_mode=work_mode)
+        run = run_playbook(work / 'playbook.yml', env, work, inventory=INVENTORY)
+        return dict(rc=run.rc, output=run.output, results=run.results, seconds=round(run.seconds, 1),
+                    requests=emulator.requests(tenant), violations=emulator.violations(tenant),
+                    state=emulator.state(tenant), work=str(work), work_mode=work_mode)
     finally:
-        with control:
-            emulator.reset(tenant)
-
-
-def _run_everything(request, directory):
-    """Every target's playbook, two at a time, each on a tenant of its own."""
-    collections_path = request.getfixturevalue('collections_path')
-    emulator = request.getfixturevalue('emulator')
-    control = threading.Lock()  # the harness's requests.Session is shared by both lanes
-    free = queue.Queue()
-    for tenant in TENANTS:
-        free.put(tenant)
-
-    def run(target):
-        tenant = free.get()
-        try:
-            return _run_target(target, [c for c in ALL if c.target == target], collections_path, emulator, control,
-                               tenant, directory / target)
-        finally:
-            free.put(tenant)
-
-    # The longest first, so that both lanes finish at about the same time.
-    def cost(target):
-        return sum(6 if target in ROLES else 4 if c.module_path else 1 for c in ALL if c.target == target)
-
-    order = sorted(TARGETS, key=cost, reverse=True)
-    with ThreadPoolExecutor(len(TENANTS)) as pool:
-        runs = dict(zip(order, pool.map(run, order)))
-    return dict(runs=runs, marker_exists=any((directory / t / MARKER).exists() for t in TARGETS))
+        emulator.reset(tenant)
 
 
 @pytest.fixture(scope='module')
-def runs(request, tmp_path_factory):
-    """The playbooks' outcomes; with pytest-xdist, the first worker that needs them runs them for every worker."""
-    if not os.environ.get('PYTEST_XDIST_WORKER'):
-        return _run_everything(request, tmp_path_factory.mktemp('bad-input'))
-    shared = tmp_path_factory.getbasetemp().parent / 'bad-input'
-    shared.mkdir(exist_ok=True)
-    with open(str(shared / 'lock'), 'w') as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        done = shared / 'outcomes.json'
-        if not done.exists():
-            outcomes = _run_everything(request, shared / os.environ['PYTEST_XDIST_WORKER'])
-            done.write_text(json.dumps(outcomes))
-        return json.loads(done.read_text())
+def runs(collections_path, emulator, tmp_path_factory):
+    """Every target's playbook outcome (each target one ansible-playbook run on the acme tenant)."""
+    directory = tmp_path_factory.mktemp('bad-input')
+    runs = dict((target, _run_target(target, [c for c in ALL if c.target == target], collections_path, emulator,
+                                     TENANT, directory / target)) for target in TARGETS)
+    return dict(runs=runs, marker_exists=any((directory / t / MARKER).exists() for t in TARGETS))
 
 
 class Outcome(object):
@@ -815,7 +712,6 @@ def test_every_run_went_through_and_showed_no_credential(runs):
 
 
 def test_the_table_covers_every_module_the_lookup_and_both_roles():
-    assert len(CASES) >= 40
     counts = dict((t, len([c for c in CASES if c.target == t])) for t in TARGETS)
     assert all(count >= 5 for count in counts.values()), counts
     names = [c.id for c in ALL]

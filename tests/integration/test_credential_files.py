@@ -8,11 +8,10 @@ import stat
 
 import pytest
 
+from conftest import PATHS
+
 pytestmark = pytest.mark.integration
 
-CONTROLLER = 'localhost ansible_connection=local ansible_python_interpreter="{{ ansible_playbook_python }}"\n'
-MODULE_PATH = ('remote ansible_connection=local_as_remote '
-               'ansible_python_interpreter="{{ ansible_playbook_python }}"\n')
 SECRET = 'f' * 64
 
 
@@ -35,7 +34,7 @@ CREDENTIALS = [dict(name='app-ci', environment='isc_prod', client_id='c1', clien
                dict(name='../escape', environment='..', client_id='c2', client_secret=SECRET, kind='api_client')]
 
 
-@pytest.mark.parametrize('inventory', [CONTROLLER, MODULE_PATH], ids=['controller', 'module'])
+@PATHS
 def test_files_are_private_confined_and_complete(ansible, tmp_path, inventory):
     directory = tmp_path / 'secrets'
     run = ansible(play(directory, CREDENTIALS), inventory=inventory).assert_ok()

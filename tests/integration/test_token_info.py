@@ -7,14 +7,9 @@ import time
 import pytest
 import requests
 
-from conftest import ADMIN, USER
+from conftest import ADMIN, PATHS, USER
 
 pytestmark = pytest.mark.integration
-
-CONTROLLER = 'localhost ansible_connection=local ansible_python_interpreter="{{ ansible_playbook_python }}"\n'
-MODULE_PATH = ('remote ansible_connection=local_as_remote '
-               'ansible_python_interpreter="{{ ansible_playbook_python }}"\n')
-PATHS = pytest.mark.parametrize('inventory', [CONTROLLER, MODULE_PATH], ids=['controller', 'module'])
 
 
 def play(args='', check=False, extra=''):

@@ -1,6 +1,12 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Test-only callback: writes every task result as JSON lines to $ISC_TEST_RESULTS, for assertions in pytest."""
+"""Test-only callback: writes every task result as JSON lines to $ISC_TEST_RESULTS, for assertions in pytest.
+
+With $ISC_TEST_EMULATOR_CONTROL (a tenant's ``/__emulator`` URL) and $ISC_TEST_COUNTED_TASKS (comma-separated task
+name prefixes), the result of every task whose name starts with one of the prefixes also records ``counts``: how many
+requests and OpenAPI violations the tenant has logged so far. The linear strategy handles a task's results before it
+starts the next task, so a test can attribute every request to the task that caused it without a task of its own.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +16,15 @@ type: aggregate
 short_description: Write task results to a JSON-lines file (tests only)
 description:
   - Writes one JSON object per task result to the file named by E(ISC_TEST_RESULTS).
+  - With E(ISC_TEST_EMULATOR_CONTROL) and E(ISC_TEST_COUNTED_TASKS), adds the emulator tenant's request and
+    violation counts to the results of the tasks named with one of those prefixes.
 requirements:
   - enabled in the test environment
 '''
 
 import json
 import os
+import urllib.request
 
 from ansible.plugins.callback import CallbackBase
 
@@ -26,12 +35,25 @@ class CallbackModule(CallbackBase):
     CALLBACK_NAME = 'isc_test_results'
     CALLBACK_NEEDS_ENABLED = True
 
+    def __init__(self, *args, **kwargs):
+        super(CallbackModule, self).__init__(*args, **kwargs)
+        self._control_url = os.environ.get('ISC_TEST_EMULATOR_CONTROL')
+        self._counted = tuple(p for p in os.environ.get('ISC_TEST_COUNTED_TASKS', '').split(',') if p)
+        # The emulator is local: never through a proxy from the environment.
+        self._control = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+    def _count(self, what):
+        with self._control.open(self._control_url + '/' + what, timeout=30) as answer:
+            return len(json.load(answer))
+
     def _write(self, result, status):
         path = os.environ.get('ISC_TEST_RESULTS')
         if not path:
             return
-        record = dict(task=result._task.get_name(), host=result._host.get_name(), status=status,
-                      result=self._clean(result._result))
+        name = result._task.get_name()
+        record = dict(task=name, host=result._host.get_name(), status=status, result=self._clean(result._result))
+        if self._control_url and self._counted and name.startswith(self._counted):
+            record['counts'] = [self._count('requests'), self._count('violations')]
         with open(path, 'a') as handle:
             handle.write(json.dumps(record, default=str) + '\n')
 

@@ -1,0 +1,263 @@
+"""Run ansible-playbook against the ISC emulator: the one runner of the integration tests, the benchmarks and the demo.
+
+* :func:`playbook_environment` builds the environment of a run: the installed collection, the test callback and
+  connection plugins, a private Ansible home and temporary directory, a private token cache, and nothing inherited
+  from the caller's ``SAIL_*``, ``ISC_*`` or ``ANSIBLE_*`` variables.
+* :func:`run_playbook` runs one playbook with it and returns a :class:`PlaybookRun`: exit code, output, the wall
+  time (``time.perf_counter``) and every task result the ``isc_test_results`` callback recorded.
+* :class:`Tenant` is one emulator tenant as a test or a benchmark sees it: its request log, and admin API calls.
+* :func:`example_inventory` copies ``playbooks/inventory`` and points each environment at an emulator tenant.
+
+Importable as ``isc_playbook_runner`` with ``tests/`` on ``sys.path`` (pytest puts it there for the integration
+conftest; the benchmarks and the demo add it themselves, together with ``tests/emulator``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+INTEGRATION = ROOT / 'tests' / 'integration'
+CALLBACK_PLUGINS = INTEGRATION / 'callback_plugins'
+CONNECTION_PLUGINS = INTEGRATION / 'connection_plugins'
+# The published OpenAPI documents, one per API version (the emulator validates each call against its own version's).
+OPENAPI_SPEC = ROOT / 'tests' / 'openapi'
+BIN = Path(sys.executable).parent
+
+# The emulator's seeded PATs: an ORG_ADMIN and a user without authorities.
+ADMIN = dict(client_id='admin-client-id', client_secret='admin-client-secret')
+USER = dict(client_id='user-client-id', client_secret='user-client-secret')
+
+# The two execution paths, as inventory lines: in-process on the controller (the action plugin's fast path), and the
+# ordinary module path (AnsiballZ in a module process), which the test connection plugin local_as_remote forces.
+CONTROLLER = 'localhost ansible_connection=local ansible_python_interpreter="{{ ansible_playbook_python }}"'
+MODULE_PATH = 'remote ansible_connection=local_as_remote ansible_python_interpreter="{{ ansible_playbook_python }}"'
+
+# The example inventory's environments: emulator tenant -> inventory host.
+ENVIRONMENTS = {'dev': 'isc_dev', 'test': 'isc_test', 'prod': 'isc_prod'}
+
+WRITE_METHODS = ('POST', 'PATCH', 'PUT', 'DELETE')
+TOKEN_PATH = '/oauth/token'
+
+
+def installed_collections(include_build_dir=True):
+    """The collections directory holding sailpoint_isc.oauth: from ANSIBLE_COLLECTIONS_PATH, else (include_build_dir)
+    the one `make build` installs into; None when neither has it."""
+    entries = os.environ.get('ANSIBLE_COLLECTIONS_PATH', '').split(os.pathsep)
+    if include_build_dir:
+        entries.append(str(ROOT / 'build' / 'collections'))
+    for entry in entries:
+        if entry and (Path(entry) / 'ansible_collections' / 'sailpoint_isc' / 'oauth' / 'MANIFEST.json').exists():
+            return Path(entry)
+    return None
+
+
+def build_and_install(target):
+    """Build the collection tarball from this tree and install it into target, as a user would."""
+    target = Path(target)
+    out = target / 'dist'
+    subprocess.run([str(BIN / 'ansible-galaxy'), 'collection', 'build', '--force', '--output-path', str(out)],
+                   cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    tarball = sorted(out.glob('sailpoint_isc-oauth-*.tar.gz'))[-1]
+    subprocess.run([str(BIN / 'ansible-galaxy'), 'collection', 'install', '--force', '-p', str(target),
+                    str(tarball)], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return target
+
+
+def playbook_environment(collections_path, work, token_cache_dir=None, results_file=None, extra=None):
+    """The environment of an ansible-playbook run: nothing of the caller's SAIL_/ISC_/ANSIBLE_ variables, the
+    collection from collections_path, the test plugins, Ansible's home and temporary files below work, the token cache
+    in token_cache_dir (default work/token-cache), task results to results_file (JSON lines) when given; then extra."""
+    work = Path(work)
+    env = dict((k, v) for k, v in os.environ.items() if not k.startswith(('SAIL_', 'ISC_', 'ANSIBLE_')))
+    env.update(
+        ANSIBLE_COLLECTIONS_PATH=str(collections_path),
+        ANSIBLE_CALLBACK_PLUGINS=str(CALLBACK_PLUGINS),
+        ANSIBLE_CONNECTION_PLUGINS=str(CONNECTION_PLUGINS),
+        ANSIBLE_NOCOLOR='1',
+        ANSIBLE_RETRY_FILES_ENABLED='0',
+        ANSIBLE_LOCAL_TEMP=str(work / 'tmp'),
+        ANSIBLE_HOME=str(work / 'ansible-home'),
+        ISC_TOKEN_CACHE_DIR=str(token_cache_dir or work / 'token-cache'),
+        PATH=str(BIN) + os.pathsep + os.environ.get('PATH', ''),
+    )
+    if results_file:
+        env.update(ANSIBLE_CALLBACKS_ENABLED='isc_test_results', ISC_TEST_RESULTS=str(results_file))
+    env.update(extra or {})
+    return env
+
+
+def tenant_environment(base_url, credentials=None):
+    """SAIL_* variables that give modules and the lookup a tenant and the admin's (or other) credentials."""
+    credentials = credentials or ADMIN
+    return dict(SAIL_BASE_URL=base_url, SAIL_CLIENT_ID=credentials['client_id'],
+                SAIL_CLIENT_SECRET=credentials['client_secret'])
+
+
+class PlaybookRun(object):
+    """The outcome of one ansible-playbook run."""
+
+    def __init__(self, completed, results_file, seconds, work):
+        self.rc = completed.returncode
+        self.stdout = completed.stdout
+        self.stderr = completed.stderr
+        self.output = completed.stdout + completed.stderr
+        self.seconds = seconds
+        self.work = work
+        self.results = []
+        if results_file and Path(results_file).exists():
+            self.results = [json.loads(line) for line in Path(results_file).read_text().splitlines() if line.strip()]
+
+    def task(self, name, host=None):
+        """The last result of the named task (for host, when given)."""
+        found = [r for r in self.results if r['task'] == name and (host is None or r['host'] == host)]
+        assert found, 'no result for task %r; tasks were: %s\n%s' % (
+            name, sorted(set(r['task'] for r in self.results)), self.output[-3000:])
+        return found[-1]
+
+    def assert_ok(self):
+        assert self.rc == 0, self.output[-6000:]
+        return self
+
+    def changed_per_host(self):
+        """{host: changed count} from the play recap."""
+        recap = re.findall(r'^(\S+)\s*:\s*ok=\d+\s+changed=(\d+)', self.stdout, re.M)
+        return dict((host, int(changed)) for host, changed in recap)
+
+
+def write_playbook(playbook, work):
+    """The path of playbook: inline YAML (any text with a newline) is written to work/playbook.yml; a path under
+    playbooks/ is taken from the repository root; anything else from tests/integration/playbooks."""
+    if isinstance(playbook, Path):
+        return playbook
+    if '\n' in playbook:
+        path = Path(work) / 'playbook.yml'
+        path.write_text(textwrap.dedent(playbook))
+        return path
+    if playbook.startswith('playbooks/'):
+        return ROOT / playbook
+    return INTEGRATION / 'playbooks' / playbook
+
+
+def write_inventory(inventory, work, name='inventory.ini'):
+    """The path of inventory: a Path as it is, else INI text (default: the controller host) written below work."""
+    if isinstance(inventory, Path):
+        return inventory
+    path = Path(work) / name
+    path.write_text((inventory or CONTROLLER).rstrip('\n') + '\n')
+    return path
+
+
+def run_playbook(playbook, env, work, inventory=None, extra_vars=None, check=False, diff=False, verbosity=0,
+                 forks=None, args=(), timeout=900):
+    """Run ansible-playbook in work with env (see playbook_environment) and return a PlaybookRun.
+
+    playbook: a Path, inline YAML or a name (see write_playbook); inventory: a Path or INI text (write_inventory);
+    extra_vars go through a file, never the command line (-vvvv echoes the command line, and tests pass secrets)."""
+    work = Path(work)
+    work.mkdir(parents=True, exist_ok=True)
+    cmd = [str(BIN / 'ansible-playbook'), '-i', str(write_inventory(inventory, work)),
+           str(write_playbook(playbook, work))]
+    if extra_vars:
+        extra_file = work / ('extra-vars-%d.json' % len(list(work.glob('extra-vars-*.json'))))
+        extra_file.write_text(json.dumps(extra_vars))
+        cmd += ['-e', '@%s' % extra_file]
+    if check:
+        cmd.append('--check')
+    if diff:
+        cmd.append('--diff')
+    if verbosity:
+        cmd.append('-' + 'v' * verbosity)
+    if forks:
+        cmd += ['-f', str(forks)]
+    cmd += list(args)
+    started = time.perf_counter()
+    completed = subprocess.run(cmd, cwd=str(work), env=env, capture_output=True, text=True, timeout=timeout,
+                               check=False)
+    seconds = time.perf_counter() - started
+    return PlaybookRun(completed, env.get('ISC_TEST_RESULTS'), seconds, work)
+
+
+def request_counts(log, list_path='/oauth-clients/v1'):
+    """What a tenant's request log holds: all requests, token requests, list calls of list_path, writes, 429s."""
+    return dict(
+        http=len(log),
+        token=sum(1 for r in log if r['path'] == TOKEN_PATH),
+        lists=sum(1 for r in log if r['method'] == 'GET' and r['path'] == list_path),
+        creates=sum(1 for r in log if r['method'] == 'POST' and r['path'] == list_path),
+        updates=sum(1 for r in log if r['method'] in ('PATCH', 'PUT') and r['path'] != TOKEN_PATH),
+        writes=sum(1 for r in log if r['method'] in WRITE_METHODS and r['path'] != TOKEN_PATH),
+        throttled=sum(1 for r in log if r['status'] == 429))
+
+
+class Tenant(object):
+    """One emulator tenant, seen from a test or a benchmark: its request log, and admin API calls."""
+
+    def __init__(self, emulator, name):
+        self.emulator = emulator
+        self.name = name
+        self.base_url = emulator.base_urls[name]
+
+    @property
+    def environment(self):
+        """SAIL_* variables that point modules and the lookup at this tenant as its admin."""
+        return tenant_environment(self.base_url)
+
+    def requests(self):
+        return self.emulator.requests(self.name)
+
+    def request_counts(self, list_path='/oauth-clients/v1'):
+        return request_counts(self.requests(), list_path)
+
+    def token_requests(self):
+        return [r for r in self.requests() if r['path'] == TOKEN_PATH]
+
+    def writes(self):
+        return [r for r in self.requests() if r['method'] in WRITE_METHODS and r['path'] != TOKEN_PATH]
+
+    def clear_requests(self):
+        self.emulator.clear_requests(self.name)
+
+    def admin_token(self):
+        response = requests.post(self.base_url + TOKEN_PATH, data=dict(grant_type='client_credentials', **ADMIN),
+                                 verify=self.emulator.ca_path or True, timeout=10)
+        response.raise_for_status()
+        return response.json()['access_token']
+
+    def api(self, method, path, **kwargs):
+        headers = dict(kwargs.pop('headers', {}), Authorization='Bearer ' + self.admin_token())
+        response = requests.request(method, self.base_url + path, headers=headers, timeout=10,
+                                    verify=self.emulator.ca_path or True, **kwargs)
+        response.raise_for_status()
+        return response.json() if response.content else None
+
+    def create_client(self, **fields):
+        body = dict(name='test-client', description='made by a test', accessTokenValiditySeconds=750,
+                    grantTypes=['CLIENT_CREDENTIALS'], accessType='OFFLINE', enabled=True)
+        body.update(fields)
+        return self.api('POST', '/oauth-clients/v1', json=body)
+
+
+def example_inventory(target, base_urls, credentials=True):
+    """A copy of playbooks/inventory in target with each environment's isc_base_url set to its tenant's entry of
+    base_urls ({tenant: url}) and, with credentials, the emulator admin's client id and secret in each vault.yml
+    (where real credentials go, encrypted)."""
+    target = Path(target)
+    shutil.copytree(ROOT / 'playbooks' / 'inventory', target)
+    for tenant, host in ENVIRONMENTS.items():
+        main = target / 'host_vars' / host / 'main.yml'
+        main.write_text(re.sub(r'(?m)^isc_base_url: .*$', 'isc_base_url: %s' % base_urls[tenant], main.read_text()))
+        if credentials:
+            (target / 'host_vars' / host / 'vault.yml').write_text(
+                'isc_client_id: %s\nisc_client_secret: %s\n' % (ADMIN['client_id'], ADMIN['client_secret']))
+    return target
