@@ -14,7 +14,7 @@ from __future__ import annotations
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_errors import IscDependencyError, IscError
-from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_task import TaskContext
+from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_task import TaskContext, failure_result
 
 
 def run_module(spec):
@@ -29,7 +29,7 @@ def run_module(spec):
         for warning in ctx.warnings:
             module.warn(warning)
         module.no_log_values.update(exc.no_log_values)  # e.g. a password inside base_url, echoed in invocation
-        module.fail_json(msg=str(exc), error=exc.to_dict(), **exc.result)
+        module.fail_json(msg=str(exc), **failure_result(exc))
     for warning in result.pop('warnings', []):
         module.warn(warning)
     module.exit_json(**result)

@@ -32,6 +32,16 @@ from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_options i
 )
 
 
+def failure_result(exc):
+    """What a task that failed with an IscError returns besides ``msg``: its partial result, and the details of the
+    HTTP exchange under ``error`` when there was one (an option error has none, and no empty ``error``)."""
+    result = dict(exc.result)
+    details = exc.to_dict()
+    if details:
+        result['error'] = details
+    return result
+
+
 class TaskContext(object):
     """The inputs of one task run, and a lazily built client for its connection options."""
 

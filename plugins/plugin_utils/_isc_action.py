@@ -54,7 +54,7 @@ from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_login_opt
     RIVALS,
     check_login_options,
 )
-from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_task import TaskContext
+from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_task import TaskContext, failure_result
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_token_cache import load_cryptography
 from ansible_collections.sailpoint_isc.oauth.plugins.plugin_utils import _isc_core_internals as core_internals
 
@@ -208,10 +208,10 @@ class IscActionBase(ActionBase):
             result = dict(failed=True, msg='%s (on the controller, for %s).' % (str(exc).rstrip('.'), self.module_fqcn))
         except IscOptionError as exc:
             # the task may not name the option at all: say which variable it came from
-            result = dict(exc.result, failed=True, msg=name_variables(str(exc), origins), error=exc.to_dict())
+            result = dict(failure_result(exc), failed=True, msg=name_variables(str(exc), origins))
             no_log_values = set(no_log_values) | exc.no_log_values
         except IscError as exc:
-            result = dict(exc.result, failed=True, msg=str(exc), error=exc.to_dict())
+            result = dict(failure_result(exc), failed=True, msg=str(exc))
             if ctx.warnings:
                 result['warnings'] = ctx.warnings
             no_log_values = set(no_log_values) | exc.no_log_values  # e.g. a password inside base_url

@@ -65,3 +65,16 @@ def test_become_and_async_take_the_module_path(acme, ansible, bare_python, keywo
     assert run.rc != 0
     assert 'Failed to import the required Python library (requests)' in run.task('info')['result']['msg']
     assert acme.requests() == []
+
+
+@pytest.mark.parametrize('inventory', [
+    'localhost ansible_connection=local ansible_python_interpreter="{{ ansible_playbook_python }}"\n',
+    'remote ansible_connection=local_as_remote ansible_python_interpreter="{{ ansible_playbook_python }}"\n',
+], ids=['controller', 'module'])
+def test_an_option_error_is_the_same_on_both_paths(acme, ansible, inventory):
+    run = ansible(PLAY, inventory=inventory)  # no connection given anywhere
+    result = run.task('info')['result']
+    assert run.rc != 0
+    assert result['msg'].startswith('No ISC tenant given: set base_url')
+    assert 'error' not in result  # only failures of an HTTP exchange carry its details
+    assert acme.requests() == []

@@ -291,3 +291,4 @@ def test_a_conflict_between_variables_names_both_variables():
     assert result['failed'] is True
     assert result['msg'].startswith('base_url and tenant are mutually exclusive')
     assert result['msg'].endswith('(base_url from the variable isc_base_url, tenant from the variable isc_tenant)')
+    assert 'error' not in result  # no HTTP exchange to describe, so no empty "error": {}
