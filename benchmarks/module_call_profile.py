@@ -19,20 +19,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / 'tests' / 'emulator'))
+import _bench
 
-from isc_emulator.harness import Emulator  # noqa: E402
-
-BIN = Path(sys.executable).parent
+from isc_emulator.harness import Emulator  # noqa: E402  (_bench puts it on the path)
+from isc_playbook_runner import (  # noqa: E402
+    CONTROLLER, MODULE_PATH, playbook_environment, run_playbook, tenant_environment)
 
 INNER = r'''
 import json, os, sys, time
@@ -74,19 +71,13 @@ def playbook(kind, tasks):
     return '- hosts: all\n  gather_facts: false\n  tasks:\n' + body
 
 
-def whole_tasks(emulator, work, tasks, env):
+def whole_tasks(work, tasks, env):
     figures = {}
-    for kind, connection in (('debug', 'local'), ('info_controller', 'local'), ('info_module', 'local_as_remote')):
-        book = work / ('%s.yml' % kind)
-        book.write_text(playbook(kind, tasks))
-        inventory = work / ('%s.ini' % kind)
-        inventory.write_text('h ansible_connection=%s ansible_python_interpreter=%s\n' % (connection, sys.executable))
-        started = time.perf_counter()
-        done = subprocess.run([str(BIN / 'ansible-playbook'), '-i', str(inventory), str(book)], env=env,
-                              capture_output=True, text=True, check=False)
-        if done.returncode:
-            sys.exit(done.stdout[-3000:] + done.stderr[-3000:])
-        figures[kind] = time.perf_counter() - started
+    for kind, inventory in (('debug', CONTROLLER), ('info_controller', CONTROLLER), ('info_module', MODULE_PATH)):
+        outcome = run_playbook(playbook(kind, tasks), env, work / kind, inventory=inventory)
+        if outcome.rc:
+            sys.exit(outcome.output[-6000:])
+        figures[kind] = outcome.seconds
     return figures
 
 
@@ -103,16 +94,17 @@ def main():
     parser.add_argument('--tasks', type=int, default=50)
     parser.add_argument('--repeat', type=int, default=7)
     args = parser.parse_args()
-    collections = os.environ.get('ANSIBLE_COLLECTIONS_PATH', str(ROOT / 'build' / 'collections'))
+    collections = _bench.collections_or_exit()
     with tempfile.TemporaryDirectory(prefix='isc-profile-') as scratch, Emulator(tenants=['bench']) as emulator:
         work = Path(scratch)
-        env = dict(os.environ, SAIL_BASE_URL=emulator.base_urls['bench'], SAIL_CLIENT_ID='admin-client-id',
-                   SAIL_CLIENT_SECRET='admin-client-secret', ISC_TOKEN_CACHE_DIR=str(work / 'cache'),
-                   ANSIBLE_CONNECTION_PLUGINS=str(ROOT / 'tests' / 'integration' / 'connection_plugins'),
-                   PYTHONPATH=collections, PATH=str(BIN) + os.pathsep + os.environ.get('PATH', ''))
-        tasks = whole_tasks(emulator, work, args.tasks, env)
+        # One token cache for every run: the token is requested once, as in a real run of many tasks.
+        env = playbook_environment(collections, work, token_cache_dir=work / 'cache',
+                                   extra=dict(tenant_environment(emulator.base_urls['bench']),
+                                              PYTHONPATH=str(collections)))
+        tasks = whole_tasks(work, args.tasks, env)
         inner = inside_one_call(env, args.repeat)
     per = dict((k, v / args.tasks) for k, v in tasks.items())
+    print('Machine: %s' % _bench.machine())
     print('Part 1: %d tasks per run' % args.tasks)
     print('  %-16s %8s %14s %22s' % ('scenario', 'seconds', 'per task (ms)', 'beyond debug (ms/task)'))
     for kind in ('debug', 'info_controller', 'info_module'):

@@ -1,0 +1,148 @@
+"""The api_clients role at many-tenant scale: 50 emulator tenants x 20 API clients, -f 10.
+
+One emulator process hosts every tenant (each with its own listener, state and rate limit: ISC's documented
+100 requests per 10 s per client id and API version, and the collection paces itself by its default budget, so the
+runs are what a user sees against ISC). Printed:
+
+1. the first run (creates every client): wall time, requests per tenant, and that time against what ISC's rate limit
+   alone allows for those requests;
+2. the no-change run (token cache warm) side by side with a one-task-per-host playbook (ansible.builtin.set_fact)
+   over the same hosts, interleaved, median of --repeat; requests per tenant (goal: 1 list, 0 token requests;
+   no-change at most 2x the one-task playbook);
+3. how the no-change run grows with the number of tenants (10, 20, ... 50), with a least-squares line.
+
+Usage: python benchmarks/many_tenants_benchmark.py [--tenants 50] [--clients 20] [--forks 10] [--repeat 3]
+(`make bench` runs it.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+import _bench
+from _bench import ROOT
+
+from isc_emulator.harness import Emulator  # noqa: E402  (_bench puts it on the path)
+from isc_playbook_runner import playbook_environment, request_counts, run_playbook  # noqa: E402
+
+ROLE_PLAYBOOK = ROOT / 'playbooks' / 'provision_api_clients.yml'
+ONE_TASK_PLAYBOOK = '''
+- name: One task per host, the floor of any play over these hosts
+  hosts: isc_tenants
+  gather_facts: false
+  tasks:
+    - name: One fact
+      ansible.builtin.set_fact:
+        isc_bench_fact: "{{ inventory_hostname }}"
+'''
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--tenants', type=int, default=50)
+    parser.add_argument('--clients', type=int, default=20)
+    parser.add_argument('--forks', type=int, default=10)
+    parser.add_argument('--repeat', type=int, default=3)
+    parser.add_argument('--steps', type=int, default=10, help='tenants added per row of the growth table')
+    parser.add_argument('--json', help='also write the figures to this file')
+    args = parser.parse_args()
+    collections = _bench.collections_or_exit()
+    tenants = ['t%02d' % n for n in range(1, args.tenants + 1)]
+    figures = dict(machine=_bench.machine(), tenants=args.tenants, clients=args.clients, forks=args.forks)
+    with tempfile.TemporaryDirectory(prefix='isc-many-tenants-') as scratch, \
+            Emulator(tenants=tenants, rate_limit=_bench.ISC_RATE_REQUESTS,
+                     rate_window=_bench.ISC_RATE_WINDOW) as emulator:
+        work = Path(scratch)
+        env = playbook_environment(collections, work)
+        extra = dict(api_clients_definitions=_bench.client_definitions(args.clients),
+                     api_clients_secrets_dir=str(work / 'secrets'))
+
+        def run(playbook, count, label):
+            inventory = _bench.tenants_inventory(dict((t, emulator.base_urls[t]) for t in tenants[:count]))
+            for tenant in tenants:
+                emulator.clear_requests(tenant)
+            outcome = run_playbook(playbook, env, work / label, inventory=inventory, extra_vars=extra,
+                                   forks=args.forks)
+            if outcome.rc:
+                sys.exit('%s failed:\n%s' % (label, outcome.output[-4000:]))
+            return outcome.seconds, [emulator.requests(t) for t in tenants[:count]]
+
+        first_seconds, first_logs = run(ROLE_PLAYBOOK, args.tenants, 'first')
+        first_counts = [request_counts(log) for log in first_logs]
+        bound = max(_bench.rate_limit_minimum(_bench.requests_per_key(log).values()) for log in first_logs)
+        per_tenant = [c['http'] for c in first_counts]
+        sustained = max(per_tenant) / (_bench.ISC_RATE_REQUESTS / _bench.ISC_RATE_WINDOW)
+        batches = -(-args.tenants // args.forks)
+        figures['first'] = dict(seconds=round(first_seconds, 2), requests_per_tenant=first_counts[0],
+                                same_for_every_tenant=all(c == first_counts[0] for c in first_counts),
+                                rate_limit_window_minimum=bound, rate_limit_sustained_seconds=round(sustained, 2),
+                                seconds_per_tenant_batch=round(first_seconds / batches, 2))
+
+        samples = dict(no_change=[], one_task=[])
+        no_change_counts = None
+        for _round in range(args.repeat):  # interleaved: a drift of the machine hits both alike
+            seconds, logs = run(ROLE_PLAYBOOK, args.tenants, 'no-change')
+            samples['no_change'].append(seconds)
+            no_change_counts = [request_counts(log) for log in logs]
+            samples['one_task'].append(run(ONE_TASK_PLAYBOOK, args.tenants, 'one-task')[0])
+        no_change = statistics.median(samples['no_change'])
+        one_task = statistics.median(samples['one_task'])
+        figures['no_change'] = dict(seconds=round(no_change, 2), one_task_seconds=round(one_task, 2),
+                                    ratio=round(_bench.ratio(no_change, one_task), 2),
+                                    token_requests=[c['token'] for c in no_change_counts],
+                                    list_requests=[c['lists'] for c in no_change_counts],
+                                    writes=sum(c['writes'] for c in no_change_counts))
+
+        rows = []
+        for count in range(args.steps, args.tenants + 1, args.steps):
+            role_seconds = statistics.median(run(ROLE_PLAYBOOK, count, 'grow')[0] for _r in range(args.repeat))
+            floor_seconds = statistics.median(run(ONE_TASK_PLAYBOOK, count, 'grow-floor')[0]
+                                              for _r in range(args.repeat))
+            rows.append((count, role_seconds, floor_seconds))
+        figures['growth'] = [dict(tenants=c, no_change=round(r, 2), one_task=round(f, 2)) for c, r, f in rows]
+
+    print('Machine: %s' % figures['machine'])
+    print('api_clients role, %d tenants x %d clients, -f %d; emulator and pacing at ISC\'s limit (100 requests / 10 s '
+          'per client id and API version, per tenant)' % (args.tenants, args.clients, args.forks))
+    first = figures['first']
+    counts = first['requests_per_tenant']
+    print('\n1. First run: %.1f s; per tenant %d requests (%d token, %d list, %d creates, %d other writes, %d x 429)%s'
+          % (first['seconds'], counts['http'], counts['token'], counts['lists'], counts['creates'],
+             counts['writes'] - counts['creates'], counts['throttled'],
+             '' if first['same_for_every_tenant'] else ' (tenants differ: see --json)'))
+    print('   ISC\'s rate limit alone: %.0f s at the least per tenant (sliding window), %.1f s at the sustained '
+          '10 requests/s' % (first['rate_limit_window_minimum'], first['rate_limit_sustained_seconds']))
+    print('   -f %d runs %d batches of tenants: %.1f s per batch = %.2fx the sustained rate-limit time'
+          % (args.forks, batches, first['seconds_per_tenant_batch'],
+             _bench.ratio(first['seconds_per_tenant_batch'], first['rate_limit_sustained_seconds'])))
+    nc = figures['no_change']
+    print('\n2. No-change run (median of %d): %.2f s; one set_fact per host: %.2f s; ratio %.2fx (goal <= 2x)'
+          % (args.repeat, nc['seconds'], nc['one_task_seconds'], nc['ratio']))
+    print('   per tenant: token requests %s, list requests %s, writes %d (goal: 0 token, 1 list, 0 writes)'
+          % (sorted(set(nc['token_requests'])), sorted(set(nc['list_requests'])), nc['writes']))
+    print('\n3. Growth of the no-change run (median of %d each)' % args.repeat)
+    print('   %7s %12s %12s %14s' % ('tenants', 'no-change s', 'one-task s', 'no-change/t ms'))
+    for count, role_seconds, floor_seconds in rows:
+        print('   %7d %12.2f %12.2f %14.0f' % (count, role_seconds, floor_seconds, role_seconds / count * 1000))
+    xs = [r[0] for r in rows]
+    ys = [r[1] for r in rows]
+    if len(rows) > 1:
+        slope, intercept = statistics.linear_regression(xs, ys)
+        fitted = [intercept + slope * x for x in xs]
+        worst = max(abs(y - f) / y for y, f in zip(ys, fitted))
+        figures['growth_fit'] = dict(seconds_per_tenant=round(slope, 3), intercept=round(intercept, 2),
+                                     worst_deviation=round(worst, 3))
+        print('   least squares: %.2f s + %.0f ms per tenant; largest deviation from the line %.0f %%'
+              % (intercept, slope * 1000, worst * 100))
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=2))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
