@@ -49,7 +49,9 @@ GALAXY_IMPORTER_STAMP := $(GALAXY_IMPORTER_VENV)/.galaxy-importer-$(GALAXY_IMPOR
 GALAXY_IMPORTER_CONFIG := $(CURDIR)/tests/galaxy-importer.cfg
 GALAXY_IMPORTER_LOG := $(BUILD_DIR)/galaxy-importer.log
 
-# Compatibility matrix: the integration suite under the oldest supported ansible-core and the newest release.
+# Compatibility matrix: the integration tests marked `compat` (both execution paths, the lookup, every module's
+# lifecycle, both roles, and what differs between ansible-core releases: see COMPAT_TESTS in
+# tests/integration/conftest.py) under the oldest supported ansible-core and the newest release.
 COMPAT_MATRIX ?= oldest newest
 COMPAT_PYTHON_oldest ?= $(PYTHON)
 COMPAT_CORE_oldest ?= ansible-core>=2.16,<2.17
@@ -60,13 +62,14 @@ COMPAT_CORE_newest ?= ansible-core==2.21.5
 # Gates of `make test`, cheapest first; integration reuses the collection built by the `build` gate.
 TEST_GATES ?= lint unit build docs galaxy-import integration compat sanity
 
-.PHONY: help venv build unit integration sanity lint docs galaxy-import test demo demo-check compat bench clean distclean
+.PHONY: help venv build unit unit-thorough integration sanity lint docs galaxy-import test demo demo-check compat bench clean distclean
 
 help:
 	@echo 'Targets:'
 	@echo '  venv         $(VENV) from $(REQUIREMENTS) (re-created only when that file changes)'
 	@echo '  build        ansible-galaxy collection build -> $(BUILD_DIR)/, installed into $(BUILD_DIR)/collections'
-	@echo '  unit         pytest tests/unit'
+	@echo '  unit         pytest tests/unit (hypothesis: fast profile)'
+	@echo '  unit-thorough  pytest tests/unit with the thorough hypothesis profile'
 	@echo '  integration  pytest tests/integration against the installed collection (runs build)'
 	@echo '  sanity       ansible-test sanity --venv --python $(SANITY_PYTHON) on a copy in $(BUILD_DIR)/sanity'
 	@echo '  lint         antsibull-changelog lint, antsibull-docs lint-collection-docs, ansible-lint (production)'
@@ -74,26 +77,21 @@ help:
 	@echo '  galaxy-import  the Galaxy importer $(GALAXY_IMPORTER_VERSION) on the built tarball; fails on any warning (runs build)'
 	@echo '  test         venv + $(TEST_GATES) (what CI runs), with the duration of each gate'
 	@echo '  demo         build, then playbooks/demo/run_demo.py'
-	@echo '  compat       integration suite under the oldest and newest ansible-core (compat-oldest, compat-newest)'
-	@echo '  bench        benchmarks/: tokens for 50 tasks, reconciling 100 clients x 3 tenants, one module call'
+	@echo '  compat       integration tests marked compat under the oldest and newest ansible-core (compat-oldest, compat-newest)'
+	@echo '  bench        benchmarks/: 50 tasks with the lookup vs debug, 100 clients x 3 tenants vs the rate limit, the write lock, one module call, 50 tenants x 20 clients'
 	@echo '  clean        remove build output and caches (distclean: also the virtualenvs)'
 
 # ---------------------------------------------------------------------------
 # Virtualenv. The stamp is newer than $(REQUIREMENTS) while the venv matches it.
-# A venv that predates the stamp is adopted once if it has every pin installed.
 
 venv: $(VENV_STAMP)
 
 $(VENV_STAMP): $(REQUIREMENTS)
-	@if [ ! -e '$@' ] && [ -x '$(BIN)/python' ] && '$(BIN)/python' scripts/venv_matches.py '$(REQUIREMENTS)'; then \
-		echo "Adopting existing $(VENV): it has every pin of $(REQUIREMENTS)."; \
-	else \
-		echo "Creating $(VENV) from $(REQUIREMENTS) with $$(command -v $(PYTHON)) ($$($(PYTHON) --version 2>&1))"; \
-		rm -rf '$(VENV)'; \
-		$(PYTHON) -m venv '$(VENV)'; \
-		'$(BIN)/python' -m pip install --quiet --upgrade pip; \
-		'$(BIN)/python' -m pip install --quiet -r '$(REQUIREMENTS)'; \
-	fi
+	@echo "Creating $(VENV) from $(REQUIREMENTS) with $$(command -v $(PYTHON)) ($$($(PYTHON) --version 2>&1))"
+	rm -rf '$(VENV)'
+	$(PYTHON) -m venv '$(VENV)'
+	'$(BIN)/python' -m pip install --quiet --upgrade pip
+	'$(BIN)/python' -m pip install --quiet -r '$(REQUIREMENTS)'
 	@touch '$@'
 
 # ---------------------------------------------------------------------------
@@ -107,17 +105,20 @@ build: venv
 	@echo "Installed collection: $(INSTALLED_COLLECTION)"
 
 # ---------------------------------------------------------------------------
-# Tests. scripts/run_pytest.py accepts pytest's exit code 5 ("no tests collected")
-# only while the directory holds no test module yet.
+# Tests. pytest's exit code fails the target, 5 ("no tests collected") included: every test directory has tests.
+# Hypothesis runs its fast profile (tests/unit/conftest.py); `make unit-thorough` runs the thorough one.
 
 unit: venv
-	'$(BIN)/python' scripts/run_pytest.py tests/unit $(PYTEST_ARGS)
+	'$(BIN)/python' -m pytest tests/unit $(PYTEST_ARGS)
+
+unit-thorough: venv
+	HYPOTHESIS_PROFILE=thorough '$(BIN)/python' -m pytest tests/unit $(PYTEST_ARGS)
 
 # SKIP_BUILD=1: use the collection a previous `make build` installed (make test does).
 integration: venv $(if $(SKIP_BUILD),,build)
 	@test -f '$(INSTALLED_COLLECTION)/MANIFEST.json' || { echo "ERROR: no installed collection; run 'make build'" >&2; exit 1; }
 	ANSIBLE_COLLECTIONS_PATH='$(COLLECTIONS_DIR)' $(VENV_PATH) \
-		'$(BIN)/python' scripts/run_pytest.py tests/integration $(INTEGRATION_ARGS) $(PYTEST_ARGS)
+		'$(BIN)/python' -m pytest tests/integration $(INTEGRATION_ARGS) $(PYTEST_ARGS)
 
 sanity: venv
 	@for f in tests/sanity/ignore-*.txt; do \
@@ -160,7 +161,7 @@ docs: venv $(DOCS_STAMP) $(if $(SKIP_BUILD),,build)
 	ANSIBLE_COLLECTIONS_PATH='$(COLLECTIONS_DIR)' PATH="$(abspath $(DOCS_VENV))/bin:$$PATH" \
 		'$(DOCS_VENV)/bin/python' scripts/build_docs.py '$(DOCS_DIR)'
 	@# The site as a reader sees it: headless Chromium loads every page (tests/docs).
-	ISC_DOCS_HTML='$(abspath $(DOCS_DIR))/build/html' '$(BIN)/python' scripts/run_pytest.py tests/docs -p no:cacheprovider $(PYTEST_ARGS)
+	ISC_DOCS_HTML='$(abspath $(DOCS_DIR))/build/html' '$(BIN)/python' -m pytest tests/docs -p no:cacheprovider $(PYTEST_ARGS)
 
 # ---------------------------------------------------------------------------
 # Galaxy's importer on the built tarball, as Galaxy runs it on upload. Every WARNING or ERROR line it logs
@@ -188,16 +189,16 @@ galaxy-import: $(GALAXY_IMPORTER_STAMP) $(if $(SKIP_BUILD),,build)
 # Everything CI runs, fail-fast, cheap gates first, with timings.
 
 test: venv
-	@summary=''; \
+	@summary=''; started=$$(date +%s); \
 	for gate in $(TEST_GATES); do \
 		echo "=== make $$gate"; \
 		start=$$(date +%s); rc=0; \
 		$(MAKE) --no-print-directory $$gate SKIP_BUILD=1 || rc=$$?; \
 		took=$$(( $$(date +%s) - start )); \
-		if [ $$rc -ne 0 ]; then summary="$$summary  $$gate: FAILED after $${took}s\n"; printf "=== gate summary\n$$summary"; exit $$rc; fi; \
+		if [ $$rc -ne 0 ]; then summary="$$summary  $$gate: FAILED after $${took}s\n"; printf "=== gate summary\n$$summary  total: $$(( $$(date +%s) - started ))s\n"; exit $$rc; fi; \
 		summary="$$summary  $$gate: ok in $${took}s\n"; \
 	done; \
-	printf "=== gate summary\n$$summary"
+	printf "=== gate summary\n$$summary  total: $$(( $$(date +%s) - started ))s\n"
 
 # ---------------------------------------------------------------------------
 
@@ -216,14 +217,17 @@ compat-%: venv
 	'$(BIN)/python' scripts/compat_venv.py '.venv-compat-$*' '$(COMPAT_PYTHON_$*)' '$(COMPAT_CORE_$*)' '$(REQUIREMENTS)'
 	@test -f '$(INSTALLED_COLLECTION)/MANIFEST.json' || { echo "ERROR: no installed collection; run 'make build'" >&2; exit 1; }
 	ANSIBLE_COLLECTIONS_PATH='$(COLLECTIONS_DIR)' PATH="$(abspath .venv-compat-$*)/bin:$$PATH" \
-		'.venv-compat-$*/bin/python' scripts/run_pytest.py tests/integration $(INTEGRATION_ARGS) $(PYTEST_ARGS)
+		'.venv-compat-$*/bin/python' -m pytest tests/integration -m compat $(INTEGRATION_ARGS) $(PYTEST_ARGS)
 
 # Figures for the README; not part of `make test` (timed figures do not belong in tests).
+# One of them with options: `make bench BENCHMARKS=reconcile_benchmark BENCH_ARGS='--clients 50'`.
 BENCH_ARGS ?=
+BENCHMARKS ?= token_benchmark reconcile_benchmark write_lock_benchmark module_call_profile many_tenants_benchmark
 bench: build
-	ANSIBLE_COLLECTIONS_PATH='$(COLLECTIONS_DIR)' $(VENV_PATH) '$(BIN)/python' benchmarks/token_benchmark.py --repeat 3
-	ANSIBLE_COLLECTIONS_PATH='$(COLLECTIONS_DIR)' $(VENV_PATH) '$(BIN)/python' benchmarks/reconcile_benchmark.py $(BENCH_ARGS)
-	ANSIBLE_COLLECTIONS_PATH='$(COLLECTIONS_DIR)' $(VENV_PATH) '$(BIN)/python' benchmarks/module_call_profile.py
+	@for benchmark in $(BENCHMARKS); do \
+		echo "=== benchmarks/$$benchmark.py"; \
+		ANSIBLE_COLLECTIONS_PATH='$(COLLECTIONS_DIR)' $(VENV_PATH) '$(BIN)/python' "benchmarks/$$benchmark.py" $(BENCH_ARGS) || exit $$?; \
+	done
 
 # ---------------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ import string
 from urllib.parse import urlsplit
 
 import pytest
-from hypothesis import HealthCheck, event, example, given, settings, strategies as st
+from hypothesis import event, example, given, settings, strategies as st
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
@@ -39,9 +39,9 @@ from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_personal_
 )
 from ansible_collections.sailpoint_isc.oauth.plugins.modules import isc_oauth_client, isc_personal_access_token
 
-# About 5 s for the whole file on one idle core.
-FUZZ = settings(max_examples=500, deadline=None, derandomize=True, database=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+# The hypothesis profile in effect (tests/unit/conftest.py): 60 examples by default, 500 in `make unit-thorough`
+# (about 5 s for the whole file on one idle core).
+FUZZ = settings()
 
 # -- strategies -------------------------------------------------------------------------------------------------------
 
