@@ -143,7 +143,7 @@ def test_a_second_run_reuses_the_cached_token(acme, ansible):
 
 
 def test_renewal_before_expiry_with_refresh_token(acme, ansible, emulator):
-    client = acme.create_client(name='short-lived', accessTokenValiditySeconds=4,
+    client = acme.create_client(name='short-lived', accessTokenValiditySeconds=2,
                                 grantTypes=['CLIENT_CREDENTIALS', 'REFRESH_TOKEN'])
     play = '''
     - hosts: localhost
@@ -152,8 +152,8 @@ def test_renewal_before_expiry_with_refresh_token(acme, ansible, emulator):
         - name: first
           ansible.builtin.set_fact: {t1: "{{ lookup('sailpoint_isc.oauth.isc_access_token') }}"}
           no_log: true
-        - name: wait past the renewal margin
-          ansible.builtin.pause: {seconds: 3}
+        - name: wait past the renewal margin (half the token's life)
+          ansible.builtin.pause: {seconds: 1}
         - name: second
           ansible.builtin.set_fact: {t2: "{{ lookup('sailpoint_isc.oauth.isc_access_token') }}"}
           no_log: true

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import requests
 
@@ -90,12 +88,14 @@ def test_return_token_and_inspecting_a_given_token(acme, ansible, tmp_path):
     assert given.task('info')['result']['client_id'] == 'admin-client-id'
 
 
-def test_expired_token_reported_and_fail_on_expired(acme, ansible):
+def test_expired_token_reported_and_fail_on_expired(acme, ansible, emulator):
     client = acme.create_client(name='one-second', accessTokenValiditySeconds=1)
+    # Issued on a tenant clock 10 s behind this machine's: the token expired 9 s ago here, without waiting for it.
+    emulator.set_clock_offset('acme', -10)
     token = requests.post(acme.base_url + '/oauth/token', timeout=10, data=dict(
         grant_type='client_credentials', client_id=client['id'], client_secret=client['secret'])).json()[
         'access_token']
-    time.sleep(1.5)
+    emulator.set_clock_offset('acme', 0)
     info = ansible(play('access_token: "{{ tok }}"'), extra_vars=dict(tok=token)).assert_ok().task('info')['result']
     assert info['expired'] is True and info['expires_in'] < 0
     run = ansible(play('access_token: "{{ tok }}"\n            fail_on_expired: true'), extra_vars=dict(tok=token))
