@@ -17,6 +17,7 @@ import time
 import pytest
 
 from conftest import ADMIN, BIN
+from isc_playbook_runner import playbook_environment, write_inventory
 
 pytestmark = pytest.mark.integration
 
@@ -155,12 +156,8 @@ def start_playbook(ansible_run, collections_path, tmp_path, play, tenant):
     work = tmp_path / 'killed'
     work.mkdir(exist_ok=True)
     (work / 'playbook.yml').write_text(play)
-    (work / 'inventory.ini').write_text('localhost ansible_connection=local '
-                                        'ansible_python_interpreter="{{ ansible_playbook_python }}"\n')
-    run_env = {k: v for k, v in os.environ.items() if not k.startswith(('SAIL_', 'ISC_', 'ANSIBLE_'))}
-    run_env.update(env(tenant), ANSIBLE_COLLECTIONS_PATH=str(collections_path),
-                   ISC_TOKEN_CACHE_DIR=str(ansible_run.cache_dir), ANSIBLE_LOCAL_TEMP=str(work / 'tmp'),
-                   ANSIBLE_HOME=str(work / 'home'), ANSIBLE_NOCOLOR='1')
+    write_inventory(None, work)
+    run_env = playbook_environment(collections_path, work, token_cache_dir=ansible_run.cache_dir, extra=env(tenant))
     return subprocess.Popen([str(BIN / 'ansible-playbook'), '-i', 'inventory.ini', 'playbook.yml'],
                             cwd=str(work), env=run_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
