@@ -124,6 +124,8 @@ class PersonalAccessTokenEngine(ResourceEngine):
         owner = self.params.get('owner_id') or 'me'
         return {} if owner == 'all' else {'owner-id': owner}
 
+    ineligible_reason = 'ISC marks it managed: another product manages its lifecycle'
+
     def eligible(self, obj):
         # Managed tokens belong to another product's lifecycle: never matched by name, so never adopted,
         # renamed, rotated or deleted by this module unless the task names their id.

@@ -296,6 +296,9 @@ class ResourceEngine(object):
         """Query parameters of the list call (beyond filters)."""
         return {}
 
+    # Why eligible() turned an object down, for the error that names it.
+    ineligible_reason = ''
+
     def eligible(self, obj):
         """Whether a listed object may be matched by name (and so adopted, renamed, replaced or deleted)."""
         return True
@@ -385,6 +388,12 @@ class ResourceEngine(object):
             return None, []
         candidates = [o for o in self.list_all() if self.eligible(o)]
         same_name = [o for o in candidates if o.get('name') == name]
+        if not same_name:
+            foreign = [o for o in self.list_all() if not self.eligible(o) and o.get('name') == name]
+            if foreign:
+                raise IscError('The %s %r (id %s) is not one this module manages by name (%s); give its id to address '
+                               'it, or use another name' % (self.resource.label, name, foreign[0].get('id'),
+                                                           self.ineligible_reason))
         if len(same_name) > 1:
             raise IscError('%d %ss are named %r (ids: %s); set id to say which one this task manages'
                            % (len(same_name), self.resource.label, name,

@@ -108,6 +108,30 @@ def test_switch_between_expiring_and_never_expiring(acme, ansible):
     assert result(pat(ansible, acme, NEVER).assert_ok())['changed'] is False
 
 
+def test_managed_tokens_are_reported_but_never_matched_by_name(acme, ansible, emulator):
+    managed = emulator.seed('acme', personal_access_tokens=[dict(name='reporting', managed=True)])
+    managed_id = managed['personal_access_tokens'][0]['id']
+    acme.clear_requests()
+    for args in (NEVER, dict(NEVER, regenerate=True), dict(name='reporting', state='absent')):
+        run = pat(ansible, acme, args)
+        assert run.rc != 0 and 'managed' in result(run)['msg'] and managed_id in result(run)['msg']
+    assert acme.writes() == []
+    listed = result(pat(ansible, acme, dict(name='reporting'), module='isc_personal_access_token_info').assert_ok())
+    assert [(t['id'], t['managed']) for t in listed['personal_access_tokens']] == [(managed_id, True)]
+
+
+@pytest.mark.parametrize('version', ['v3', 'beta', 'v2024'])
+def test_legacy_regenerate_of_a_never_expiring_token_fails_before_any_write(acme, ansible, version):
+    pat(ansible, acme, NEVER).assert_ok()
+    acme.clear_requests()
+    run = pat(ansible, acme, dict(name='reporting', regenerate=True, api_version=version))
+    assert run.rc != 0 and 'api_version v1' in result(run)['msg']
+    assert acme.writes() == []
+    dated = result(pat(ansible, acme, dict(name='reporting', regenerate=True, api_version=version,
+                                           expiration_date=in_days(30))).assert_ok())
+    assert dated['changed'] is True and dated['personal_access_token']['expirationDate']
+
+
 def test_rename_by_id(acme, ansible):
     made = result(pat(ansible, acme, NEVER).assert_ok())
     out = result(pat(ansible, acme, dict(id=made['client_id'], name='renamed')).assert_ok())

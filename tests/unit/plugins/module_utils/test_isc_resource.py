@@ -392,8 +392,12 @@ def test_only_the_exact_temporary_pattern_is_adopted(isc):
 def test_managed_tokens_are_never_matched_by_name(isc):
     managed = isc.add(stored_pat(managed=True))
     isc.add(stored_pat(provisional_name('ci', 'rotating'), managed=True))
-    result = pat_task(isc, name='ci', state='absent')
-    assert not result['changed'] and managed['id'] in isc.objects and len(isc.objects) == 2
+    for params in (dict(state='absent'), dict(regenerate=True), dict(user_aware_token_never_expires=True)):
+        with pytest.raises(IscError, match='managed.*give its id'):
+            pat_task(isc, name='ci', **params)
+    assert isc.writes() == [] and managed['id'] in isc.objects and len(isc.objects) == 2
+    # By id it is the task's to address.
+    assert pat_task(isc, id=managed['id'], name='ci', state='absent')['changed'] is True
 
 
 def test_regenerate_at_the_token_limit_fails_before_any_write(isc):
