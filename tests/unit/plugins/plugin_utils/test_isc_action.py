@@ -1,8 +1,11 @@
 """The action plugin base (plugin_utils/_isc_action.py) on fakes: where the work runs, async and become through
-ActionBase, check mode, the task environment, isc_* variables, login checks, no_log masking. No playbook run."""
+ActionBase, check mode, the task environment, isc_* variables, login checks, no_log masking, and validation messages
+identical to AnsibleModule's. No playbook run."""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import re
 
@@ -292,3 +295,49 @@ def test_a_conflict_between_variables_names_both_variables():
     assert result['msg'].startswith('base_url and tenant are mutually exclusive')
     assert result['msg'].endswith('(base_url from the variable isc_base_url, tenant from the variable isc_tenant)')
     assert 'error' not in result  # no HTTP exchange to describe, so no empty "error": {}
+
+
+@contextlib.contextmanager
+def module_args(args):
+    """Hand args to AnsibleModule as Ansible does, with ansible-core's helper for module unit tests (2.19+), or the
+    way its developer guide did before (ansible.module_utils.basic._ANSIBLE_ARGS)."""
+    try:
+        from ansible.module_utils.testing import patch_module_args
+    except ImportError:
+        from unittest import mock
+
+        from ansible.module_utils import basic
+
+        with mock.patch.object(basic, '_ANSIBLE_ARGS', json.dumps(dict(ANSIBLE_MODULE_ARGS=args)).encode()):
+            yield
+    else:
+        with patch_module_args(args):
+            yield
+
+
+def module_process_failure(spec, args, capsys):
+    """The message AnsibleModule fails with for args, as the module path would return it."""
+    from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_module import run_module
+
+    with module_args(dict(args, _ansible_module_name='sailpoint_isc.oauth.isc_fake')):
+        with pytest.raises(SystemExit):
+            run_module(spec)
+    return json.loads(capsys.readouterr().out)['msg']
+
+
+@pytest.mark.parametrize('args', [
+    dict(bogus=1),
+    dict(timeout='soon'),
+    dict(validate_certs='ture'),
+    dict(grant_type='password'),
+    dict(key='k', jwks_url='https://keys.example.com/jwks'),
+    dict(verify_signature=True),
+], ids=['unsupported', 'type', 'boolean', 'choice', 'mutually-exclusive', 'required-if'])
+def test_validation_messages_are_ansible_module_s(args, capsys):
+    from ansible_collections.sailpoint_isc.oauth.plugins.modules.isc_token_info import SPEC as TOKEN_INFO
+
+    action, _recorder, variables = make(dict(CONNECTION, **args))
+    action.spec = TOKEN_INFO
+    controller = action.run(task_vars=variables)
+    assert controller['failed'] is True
+    assert controller['msg'] == module_process_failure(TOKEN_INFO, dict(CONNECTION, **args), capsys)
