@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from isc_emulator.harness import Emulator
-from isc_playbook_runner import (  # noqa: F401  (re-exported: the test modules import them from here)
+from isc_playbook_runner import (  # noqa: F401  (some are re-exported: the test modules import them from here)
     ADMIN,
     BIN,
     CONTROLLER,
@@ -18,7 +17,6 @@ from isc_playbook_runner import (  # noqa: F401  (re-exported: the test modules 
     OPENAPI_SPEC as SPEC,
     ROOT,
     USER,
-    PlaybookRun,
     Tenant,
     build_and_install,
     example_inventory as copy_example_inventory,

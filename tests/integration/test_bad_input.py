@@ -1,7 +1,7 @@
 """Bad input to every module, the lookup and the roles: a clear message, and nothing sent to ISC that writes.
 
 One table, CASES, holds every invalid input with the fragment its message must contain. Each target (a module, the
-lookup, a role) gets one playbook that runs all of its cases, each as its own task (ignore_errors for modules and
+lookup, a role) gets plays that run all of its cases, each as its own task (ignore_errors for modules and
 the lookup, block/rescue around include_role for roles, capturing ansible_failed_result). The test callback records
 every result and, right after each case, how many requests the emulator has logged so far, so that every case is
 checked against exactly the requests it caused:
@@ -20,8 +20,8 @@ leaves a marker file, which must never appear.
 Cases that currently fail because of a production bug are marked xfail(strict=True) with the bug in the reason; they
 pass (and so fail as XPASS) once it is fixed.
 
-The playbooks run once per session, one per target on the acme tenant, through the shared runner
-(tests/isc_playbook_runner.py); with `--dist loadfile` one pytest-xdist worker runs this whole file.
+All cases run in two ansible-playbook runs on the acme tenant (the modules and the lookup, then the roles) through the
+shared runner (tests/isc_playbook_runner.py); with `--dist loadfile` one pytest-xdist worker runs this whole file.
 """
 
 from __future__ import annotations
@@ -535,18 +535,18 @@ MARKED = ('case ', 'passed ', 'rescued ')
 
 def _tasks(case):
     if case.target in MODULES:
-        return [{'name': 'case ' + case.name, 'sailpoint_isc.oauth.' + case.target: case.args, 'ignore_errors': True}]
+        return [{'name': 'case ' + case.id, 'sailpoint_isc.oauth.' + case.target: case.args, 'ignore_errors': True}]
     if case.target == LOOKUP:
         use = "{{ lookup('sailpoint_isc.oauth.isc_access_token', *isc_case_terms, **isc_case_options) | length }}"
-        return [{'name': 'case ' + case.name, 'ansible.builtin.debug': {'msg': use}, 'ignore_errors': True,
+        return [{'name': 'case ' + case.id, 'ansible.builtin.debug': {'msg': use}, 'ignore_errors': True,
                  'vars': dict(case.args['vars'], isc_case_terms=case.args['terms'],
                               isc_case_options=case.args['options'])}]
-    return [{'name': 'role ' + case.name, 'block': [
-        {'name': 'include ' + case.name, 'ansible.builtin.include_role': {'name': 'sailpoint_isc.oauth.' + case.target},
+    return [{'name': 'role ' + case.id, 'block': [
+        {'name': 'include ' + case.id, 'ansible.builtin.include_role': {'name': 'sailpoint_isc.oauth.' + case.target},
          'vars': case.args},
-        {'name': 'passed ' + case.name, 'ansible.builtin.set_fact': {'isc_role_failure': None}},
+        {'name': 'passed ' + case.id, 'ansible.builtin.set_fact': {'isc_role_failure': None}},
     ], 'rescue': [
-        {'name': 'rescued ' + case.name, 'ansible.builtin.set_fact': {'isc_role_failure': {
+        {'name': 'rescued ' + case.id, 'ansible.builtin.set_fact': {'isc_role_failure': {
             'msg': '{{ ansible_failed_result.msg | default("(no msg)") }}',
             'task': '{{ ansible_failed_task.name }}',
             'result': '{{ ansible_failed_result }}'}}},
@@ -572,17 +572,21 @@ def _playbook(target, cases, tenant_url, work):
     return plays
 
 
-def _run_target(target, cases, collections_path, emulator, tenant, work):
+def _run_group(targets, collections_path, emulator, tenant, work):
+    """One ansible-playbook run of every case of targets, on a tenant reset before and after."""
     tenant_url = emulator.base_urls[tenant]
     work.mkdir(parents=True)
     (work / 'unsafe.yml').write_text(UNSAFE_VARS % dict(marker=work / MARKER))
     (work / 'keep_secret.yml').write_text(KEEP_SECRET)
-    (work / 'playbook.yml').write_text(json.dumps(_playbook(target, cases, tenant_url, work), indent=1))
+    plays = []
+    for target in targets:
+        plays += _playbook(target, [c for c in ALL if c.target == target], tenant_url, work)
+    (work / 'playbook.yml').write_text(json.dumps(plays, indent=1))
     work_mode = work.stat().st_mode & 0o777
-    # Roles take the connection from host variables, as in the example inventory; the rest from SAIL_* variables.
     env = playbook_environment(collections_path, work, results_file=work / 'results.jsonl', extra=dict(
-        ISC_TEST_EMULATOR_CONTROL=tenant_url + '/__emulator', ISC_TEST_COUNTED_TASKS=','.join(MARKED),
-        **({} if target in ROLES else tenant_environment(tenant_url))))
+        ISC_TEST_EMULATOR_CONTROL=tenant_url + '/__emulator', ISC_TEST_COUNTED_TASKS=','.join(MARKED)))
+    if not set(targets) & set(ROLES):  # roles take the connection from host variables, as in the example inventory
+        env.update(tenant_environment(tenant_url))
     emulator.reset(tenant)
     try:
         run = run_playbook(work / 'playbook.yml', env, work, inventory=INVENTORY)
@@ -593,13 +597,20 @@ def _run_target(target, cases, collections_path, emulator, tenant, work):
         emulator.reset(tenant)
 
 
+# Two ansible-playbook runs: the modules and the lookup (connection from SAIL_* variables), then the roles (connection
+# from host variables). Task names carry the case id, so each case finds its own results and requests.
+GROUPS = {'modules-and-lookup': MODULES + (LOOKUP,), 'roles': ROLES}
+
+
 @pytest.fixture(scope='module')
 def runs(collections_path, emulator, tmp_path_factory):
-    """Every target's playbook outcome (each target one ansible-playbook run on the acme tenant)."""
+    """Every target's playbook outcome."""
     directory = tmp_path_factory.mktemp('bad-input')
-    runs = dict((target, _run_target(target, [c for c in ALL if c.target == target], collections_path, emulator,
-                                     TENANT, directory / target)) for target in TARGETS)
-    return dict(runs=runs, marker_exists=any((directory / t / MARKER).exists() for t in TARGETS))
+    runs = {}
+    for group, targets in GROUPS.items():
+        outcome = _run_group(targets, collections_path, emulator, TENANT, directory / group)
+        runs.update((target, outcome) for target in targets)
+    return dict(runs=runs, marker_exists=any((directory / g / MARKER).exists() for g in GROUPS))
 
 
 class Outcome(object):
@@ -618,7 +629,7 @@ class Outcome(object):
         for index, record in enumerate(run['results']):
             if 'counts' not in record:
                 continue
-            if record['task'].split(' ', 1)[1] == case.name:
+            if record['task'].split(' ', 1)[1] == case.id:
                 hosts.append(record['host'])
                 self.results += run['results'][start:index + 1]
                 self.requests += run['requests'][before[0]:record['counts'][0]]
@@ -630,13 +641,13 @@ class Outcome(object):
         self.writes = [r for r in self.requests if r['method'] in WRITES and r['path'] != '/oauth/token']
 
     def result(self, host):
-        found = [r for r in self.results if r['task'] == 'case ' + self.case.name and r['host'] == host]
+        found = [r for r in self.results if r['task'] == 'case ' + self.case.id and r['host'] == host]
         assert found, 'no result of %s on %s:\n%s' % (self.case.id, host, self.run['output'][-4000:])
         return found[-1]
 
     @property
     def role_failure(self):
-        found = [r for r in self.results if r['task'] in ('passed ' + self.case.name, 'rescued ' + self.case.name)]
+        found = [r for r in self.results if r['task'] in ('passed ' + self.case.id, 'rescued ' + self.case.id)]
         assert found, 'no result of %s:\n%s' % (self.case.id, self.run['output'][-4000:])
         return found[-1]['result']['ansible_facts']['isc_role_failure']
 
