@@ -31,7 +31,8 @@ def _entry(method, path, client_id='admin-client-id', api_version=None, status=2
 
 
 LOG = [_entry('POST', '/oauth/token'), _entry('GET', '/oauth-clients/v1', api_version='v1'),
-       _entry('POST', '/oauth-clients/v1', api_version='v1'), _entry('PATCH', '/oauth-clients/v1/abc', api_version='v1'),
+       _entry('POST', '/oauth-clients/v1', api_version='v1'),
+       _entry('PATCH', '/oauth-clients/v1/abc', api_version='v1'),
        _entry('GET', '/v3/oauth-clients', api_version='v3', status=429)]
 
 
