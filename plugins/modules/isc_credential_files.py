@@ -172,6 +172,8 @@ def write_files(ctx):
     missing = [c['name'] for c in credentials if not c.get('client_id') or not c.get('client_secret')]
     if missing:
         raise IscOptionError('credentials %s need client_id and client_secret' % ', '.join(repr(n) for n in missing))
+    if not ctx.check_mode:
+        prepare_directory(directory)
     written = []
     for credential, entry in zip(credentials, paths):
         written.append(entry['path'])
