@@ -81,75 +81,44 @@ options:
     type: path
 '''
 
+    # Plugins (the lookup): where an option is also read from. Descriptions, types and defaults are in
+    # DOCUMENTATION above, which the lookup extends as well (as community.hashi_vault's fragments do).
     PLUGINS = r'''
 options:
   client_id:
-    description:
-      - Client ID of an API client, or of a personal access token.
-    type: str
     env:
       - name: SAIL_CLIENT_ID
     vars:
       - name: isc_client_id
   client_secret:
-    description:
-      - Secret of the API client or personal access token. Store it with Ansible Vault or an AWX/AAP credential.
-    type: str
     env:
       - name: SAIL_CLIENT_SECRET
     vars:
       - name: isc_client_secret
   access_token:
-    description:
-      - A bearer token to use as is; no token is requested and none is renewed.
-      - Mutually exclusive with O(client_id) and O(client_secret) given explicitly.
-      - From the environment, E(ISC_ACCESS_TOKEN) wins over E(SAIL_CLIENT_ID).
-    type: str
     env:
       - name: ISC_ACCESS_TOKEN
     vars:
       - name: isc_access_token
   grant_type:
-    description:
-      - OAuth 2.0 grant used to obtain a token.
-    type: str
-    choices: [client_credentials, refresh_token, authorization_code]
-    default: client_credentials
     vars:
       - name: isc_grant_type
     ini:
       - section: sailpoint_isc
         key: grant_type
   refresh_token:
-    description:
-      - Refresh token for O(grant_type=refresh_token).
-    type: str
     vars:
       - name: isc_refresh_token
   code:
-    description:
-      - Authorization code for O(grant_type=authorization_code). A code can be exchanged once.
-    type: str
     vars:
       - name: isc_code
   redirect_uri:
-    description:
-      - Redirect URI the authorization code was issued for.
-    type: str
     vars:
       - name: isc_redirect_uri
   code_verifier:
-    description:
-      - PKCE code verifier matching the code challenge sent to C(/oauth/authorize).
-    type: str
     vars:
       - name: isc_code_verifier
   token_cache:
-    description:
-      - Reuse tokens across tasks, forks and runs through an encrypted on-disk cache.
-      - Set to V(false) to request a fresh token every time.
-    type: bool
-    default: true
     env:
       - name: ISC_TOKEN_CACHE
     vars:
@@ -158,10 +127,6 @@ options:
       - section: sailpoint_isc
         key: token_cache
   token_cache_dir:
-    description:
-      - Directory of the token cache; default C($XDG_CACHE_HOME/sailpoint_isc.oauth/tokens)
-        or C(~/.cache/sailpoint_isc.oauth/tokens).
-    type: path
     env:
       - name: ISC_TOKEN_CACHE_DIR
     vars:

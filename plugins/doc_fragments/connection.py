@@ -69,21 +69,17 @@ options:
     type: int
     default: 5
 notes:
-  - Every connection and authentication option that the task does not set (neither on the task nor in
-    C(module_defaults)) is taken from the C(isc_*) variable the P(sailpoint_isc.oauth.isc_access_token#lookup)
-    lookup reads (C(isc_base_url), C(isc_client_id), C(isc_client_secret), ...), templated, and masked like the
-    option when it is secret; then from the environment of the process that runs the module; then from its default.
+  - Every connection and authentication option that is not set explicitly (on the task, in C(module_defaults), or as
+    a keyword of the P(sailpoint_isc.oauth.isc_access_token#lookup) lookup) is taken from its C(isc_*) variable
+    (C(isc_base_url), C(isc_client_id), C(isc_client_secret), ...), templated, and masked when it is secret; then from
+    the environment; then from its default. The lookup also reads the C([sailpoint_isc]) section of C(ansible.cfg).
 '''
 
+    # Plugins (the lookup): where an option is also read from. Descriptions, types and defaults are in
+    # DOCUMENTATION above, which the lookup extends as well (as community.hashi_vault's fragments do).
     PLUGINS = r'''
 options:
   base_url:
-    description:
-      - Root URL of the tenant's API, for example V(https://acme.api.identitynow.com), a vanity URL,
-        or the URL of the bundled emulator.
-      - Exactly one of O(base_url) and O(tenant) is used. A value given to the plugin or in a variable
-        wins over the environment.
-    type: str
     env:
       - name: SAIL_BASE_URL
     vars:
@@ -92,10 +88,6 @@ options:
       - section: sailpoint_isc
         key: base_url
   tenant:
-    description:
-      - Tenant name, shorthand for O(base_url) V(https://{tenant}.api.identitynow.com).
-      - Mutually exclusive with O(base_url); O(base_url) from the environment does not conflict with an explicit O(tenant).
-    type: str
     env:
       - name: ISC_TENANT
     vars:
@@ -104,22 +96,12 @@ options:
       - section: sailpoint_isc
         key: tenant
   token_url:
-    description:
-      - OAuth 2.0 token endpoint.
-      - Defaults to O(base_url) followed by C(/oauth/token).
-    type: str
     vars:
       - name: isc_token_url
     ini:
       - section: sailpoint_isc
         key: token_url
   validate_certs:
-    description:
-      - Verify the server's TLS certificate. Only set to V(false) on a test tenant you control.
-      - V(false) is reported with a warning naming the host, once per process (Ansible shows an identical
-        warning once per playbook run).
-    type: bool
-    default: true
     env:
       - name: ISC_VALIDATE_CERTS
     vars:
@@ -128,13 +110,6 @@ options:
       - section: sailpoint_isc
         key: validate_certs
   allow_insecure_http:
-    description:
-      - Allow an C(http://) O(base_url) or O(token_url) whose host is not this machine. Without it such a URL
-        is refused before any request, because the client secret and every token would cross the network
-        unencrypted. C(http://) to V(localhost), V(127.0.0.0/8) or V(::1) is always allowed.
-      - When set and used, a warning says so, once per process.
-    type: bool
-    default: false
     env:
       - name: ISC_ALLOW_INSECURE_HTTP
     vars:
@@ -143,9 +118,6 @@ options:
       - section: sailpoint_isc
         key: allow_insecure_http
   ca_path:
-    description:
-      - PEM file with the CA certificates that signed the server certificate.
-    type: path
     env:
       - name: ISC_CA_PATH
     vars:
@@ -154,21 +126,12 @@ options:
       - section: sailpoint_isc
         key: ca_path
   timeout:
-    description:
-      - Seconds to wait for the server to accept a connection and to answer each request, from 1 to 3600.
-    type: int
-    default: 30
     vars:
       - name: isc_timeout
     ini:
       - section: sailpoint_isc
         key: timeout
   max_retries:
-    description:
-      - How many times a request is retried after HTTP 429 (honouring C(Retry-After)), 502, 503, 504
-        or a connection error, with exponential backoff and jitter. From 0 to 20.
-    type: int
-    default: 5
     vars:
       - name: isc_max_retries
     ini:

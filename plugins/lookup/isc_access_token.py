@@ -23,7 +23,9 @@ notes:
   - "Mark tasks that print or register the token with C(no_log: true)."
   - Errors never contain the client secret or the token.
 extends_documentation_fragment:
+  - sailpoint_isc.oauth.connection
   - sailpoint_isc.oauth.connection.plugins
+  - sailpoint_isc.oauth.auth
   - sailpoint_isc.oauth.auth.plugins
 options:
   return_full:
