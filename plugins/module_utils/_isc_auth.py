@@ -173,7 +173,6 @@ class TokenProvider(object):
         self._clock = clock
         self._fixed = None
         self._warnings = []
-        self.token_requests = 0
         self.cache = None
         self._identity = self._material = self._memory_key = None
         self._entry = False  # the cache entry's name, worked out on first use (it reads the cache key)
@@ -274,7 +273,6 @@ class TokenProvider(object):
         if settings.client_secret:
             form['client_secret'] = settings.client_secret
         secrets = settings.secret_values() + ([extra_secret] if extra_secret else [])
-        self.token_requests += 1
         now = self._clock()
         response = self.transport.send('POST', settings.token_url, data=form, idempotent=True,
                                        headers={'Content-Type': 'application/x-www-form-urlencoded'})

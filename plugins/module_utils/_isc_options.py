@@ -53,15 +53,26 @@ MAX_RETRIES_RANGE = (0, 20)
 # Ansible itself shows an identical warning once per playbook run, so tasks in other processes add nothing.
 _WARNED = set()
 
-# Options whose environment fallback is resolved by resolve_connection(),
-# because an explicit value of one must silently override an injected value of its rival.
-ENV_RESOLVED = {
+# The one table of environment variables: option -> the variables it falls back to. Modules take it from here
+# (argument-spec fallbacks, or resolve_connection() for rivals); the lookup from the env entries of the doc
+# fragments' plugin part, which a unit test keeps equal to this table.
+ENVIRONMENT = {
     'base_url': ('SAIL_BASE_URL',),
     'tenant': ('ISC_TENANT',),
     'client_id': ('SAIL_CLIENT_ID',),
     'client_secret': ('SAIL_CLIENT_SECRET',),
     'access_token': ('ISC_ACCESS_TOKEN',),
+    'validate_certs': ('ISC_VALIDATE_CERTS',),
+    'ca_path': ('ISC_CA_PATH',),
+    'token_cache': ('ISC_TOKEN_CACHE',),
+    'token_cache_dir': ('ISC_TOKEN_CACHE_DIR',),
+    'allow_insecure_http': ('ISC_ALLOW_INSECURE_HTTP',),
 }
+
+# Options whose environment fallback is resolved by resolve_connection(),
+# because an explicit value of one must silently override an injected value of its rival.
+ENV_RESOLVED = dict((option, ENVIRONMENT[option])
+                    for option in ('base_url', 'tenant', 'client_id', 'client_secret', 'access_token'))
 
 SECRET_OPTIONS = ('client_secret', 'access_token', 'refresh_token', 'code', 'code_verifier')
 
@@ -76,7 +87,7 @@ def connection_argument_spec():
     """
     from ansible.module_utils.basic import env_fallback
 
-    return dict(
+    spec = dict(
         base_url=dict(type='str'),
         tenant=dict(type='str'),
         client_id=dict(type='str'),
@@ -88,21 +99,18 @@ def connection_argument_spec():
         redirect_uri=dict(type='str'),
         code_verifier=dict(type='str', no_log=True),
         token_url=dict(type='str', no_log=False),
-        validate_certs=dict(type='bool', default=True, fallback=(env_fallback, ['ISC_VALIDATE_CERTS'])),
-        ca_path=dict(type='path', fallback=(env_fallback, ['ISC_CA_PATH'])),
+        validate_certs=dict(type='bool', default=True),
+        ca_path=dict(type='path'),
         timeout=dict(type='int', default=DEFAULT_TIMEOUT),
         max_retries=dict(type='int', default=DEFAULT_MAX_RETRIES),
-        token_cache=dict(type='bool', default=True, fallback=(env_fallback, ['ISC_TOKEN_CACHE'])),
-        token_cache_dir=dict(type='path', fallback=(env_fallback, ['ISC_TOKEN_CACHE_DIR'])),
-        allow_insecure_http=dict(type='bool', default=False, fallback=(env_fallback, ['ISC_ALLOW_INSECURE_HTTP'])),
+        token_cache=dict(type='bool', default=True),
+        token_cache_dir=dict(type='path'),
+        allow_insecure_http=dict(type='bool', default=False),
     )
-
-
-CONNECTION_OPTION_NAMES = (
-    'base_url', 'tenant', 'client_id', 'client_secret', 'access_token', 'grant_type', 'refresh_token', 'code',
-    'redirect_uri', 'code_verifier', 'token_url', 'validate_certs', 'ca_path', 'timeout', 'max_retries',
-    'token_cache', 'token_cache_dir', 'allow_insecure_http',
-)
+    for option, names in ENVIRONMENT.items():
+        if option not in ENV_RESOLVED:
+            spec[option]['fallback'] = (env_fallback, list(names))
+    return spec
 
 
 class OptionAdapter(object):
