@@ -22,32 +22,51 @@ NAMES = ['app-f%02d' % n for n in range(10)]
 ANY_ISC_PATH = r'^/(oauth|oauth-clients|personal-access-tokens)'
 
 
-def definitions(recreate=False):
+def definitions():
     return [dict(name=name, description='fault test %s' % name, grant_types=['CLIENT_CREDENTIALS'],
-                 access_type='OFFLINE', access_token_validity_seconds=600 + n, enabled=True, recreate=recreate)
+                 access_type='OFFLINE', access_token_validity_seconds=600 + n, enabled=True)
             for n, name in enumerate(NAMES)]
 
 
-def run_provisioning(ansible, inventory, secrets_dir, recreate=False):
+def run_provisioning(ansible, inventory, secrets_dir):
     return ansible(PROVISION, inventory=inventory, forks=3, extra_vars=dict(
-        api_clients_definitions=definitions(recreate), api_clients_overrides={}, api_clients_purge=True,
+        api_clients_definitions=definitions(), api_clients_overrides={}, api_clients_purge=True,
         api_clients_purge_prefix='app-', api_clients_secrets_dir=str(secrets_dir), isc_max_retries=10))
 
 
-def assert_declared_state(environments, secrets_dir, *runs):
+def assert_no_twins(environments, secrets_dir):
+    """At most one client per declared name, nothing provisional, and every client's secret file holds its id."""
     for host, tenant in environments.items():
         listed = tenant.emulator.state(tenant.name)['oauthClients']
         names = [c['name'] for c in listed]
-        assert sorted(names) == NAMES, (host, sorted(names))  # exactly the declared ones: no twins, none missing
-        by_name = dict((c['name'], c) for c in listed)
+        assert sorted(set(names)) == sorted(names) and set(names) <= set(NAMES), (host, sorted(names))
+        for client in listed:
+            record = json.loads((secrets_dir / host / (client['name'] + '.json')).read_text())
+            assert record['client_id'] == client['id'], (host, client['name'])
+
+
+def assert_declared_state(environments, secrets_dir):
+    """Exactly the declared clients, with their declared fields, each with its secret on disk."""
+    assert_no_twins(environments, secrets_dir)
+    for host, tenant in environments.items():
+        by_name = dict((c['name'], c) for c in tenant.emulator.state(tenant.name)['oauthClients'])
+        assert sorted(by_name) == NAMES, (host, sorted(by_name))
         for n, name in enumerate(NAMES):
             assert by_name[name]['accessTokenValiditySeconds'] == 600 + n
-            secret_file = secrets_dir / host / (name + '.json')
-            if secret_file.exists():
-                assert json.loads(secret_file.read_text())['client_id'] == by_name[name]['id']
-            else:
-                # No secret in hand: only acceptable when a run failed and named this client.
-                assert any(run.rc != 0 and name in run.output for run in runs), (host, name)
+
+
+def assert_settles(environments, ansible, inventory, secrets_dir, emulator):
+    """Without faults, the next run reaches the declared state, and the one after changes nothing."""
+    for tenant in environments.values():
+        emulator.clear_faults(tenant.name)
+    settled = run_provisioning(ansible, inventory, secrets_dir)
+    assert settled.rc == 0, settled.output[-4000:]
+    assert_declared_state(environments, secrets_dir)
+    for tenant in environments.values():
+        tenant.clear_requests()
+    again = run_provisioning(ansible, inventory, secrets_dir)
+    assert again.rc == 0 and all(r['result'].get('changed') is not True for r in again.results)
+    assert all(tenant.writes() == [] for tenant in environments.values())
 
 
 FAULTS = {
@@ -65,53 +84,36 @@ def test_provisioning_reaches_declared_state_under_faults(environments, example_
     inventory = example_inventory()
     secrets_dir = tmp_path / 'secrets'
     first = run_provisioning(ansible, inventory, secrets_dir)
-    assert first.rc == 0, first.output[-4000:]
-    assert_declared_state(environments, secrets_dir, first)
     faulted = sum(1 for t in environments.values() for r in t.requests() if r.get('fault'))
     assert faulted > 0, 'the faults must actually have been injected'
-    for tenant in environments.values():
-        tenant.clear_requests()
-    second = run_provisioning(ansible, inventory, secrets_dir)
-    assert second.rc == 0, second.output[-4000:]
-    assert all(r['result'].get('changed') is not True for r in second.results)
-    for tenant in environments.values():
-        assert tenant.writes() == [] or all(w.get('fault') for w in tenant.writes())
-    assert_declared_state(environments, secrets_dir, first, second)
+    if case == 'c-reset-5pct' and first.rc != 0:
+        # A create whose connection was reset after it was sent, and that did not show up under its provisional
+        # name: "outcome unknown", never a blind second POST. The run names the client and goes on with the others.
+        assert 'need attention' in first.output and 'outcome of creating' in first.output
+        assert_no_twins(environments, secrets_dir)
+    else:
+        # 429 and 503 are answered before ISC applies anything: retried, and the run reaches the declared state.
+        assert first.rc == 0, first.output[-4000:]
+        assert_declared_state(environments, secrets_dir)
+    assert_settles(environments, ansible, inventory, secrets_dir, emulator)
 
 
-def test_every_create_answer_lost_fails_naming_the_clients_then_settles(environments, example_inventory, ansible,
-                                                                        tmp_path, emulator):
-    for tenant in environments.values():
+@pytest.mark.parametrize('lost', [dict(count=len(NAMES)), dict(rate=0.5)], ids=['first-ten', 'half'])
+def test_lost_create_answers_never_make_twins_and_every_secret_is_delivered(environments, example_inventory,
+                                                                           ansible, tmp_path, emulator, lost):
+    # ISC applies the create, the answer (with the secret) is lost: the client is found under its provisional name,
+    # deleted and created again; a client whose second answer is lost as well is named, and the next run settles.
+    for seed, tenant in enumerate(environments.values()):
         emulator.set_faults(tenant.name, [dict(method='POST', path='/oauth-clients/v1', action='drop_after_apply',
-                                               count=len(NAMES))])
+                                               **lost)], seed=seed + 3)
     inventory = example_inventory()
     secrets_dir = tmp_path / 'secrets'
     first = run_provisioning(ansible, inventory, secrets_dir)
-    assert first.rc != 0
-    assert 'need attention' in first.output and 'recreate=true' in first.output
-    assert_declared_state(environments, secrets_dir, first)
-    second = run_provisioning(ansible, inventory, secrets_dir)
-    assert second.rc == 0 and all(r['result'].get('changed') is not True for r in second.results)
-    assert_declared_state(environments, secrets_dir, first, second)
-
-
-def test_lost_create_answers_with_recreate_deliver_every_secret(environments, example_inventory, ansible, tmp_path,
-                                                                emulator):
-    # Every other create answer is lost: the orphan is replaced, so that a secret is in hand for every client.
-    for tenant in environments.values():
-        emulator.set_faults(tenant.name, [dict(method='POST', path='/oauth-clients/v1', action='drop_after_apply',
-                                               rate=0.5)], seed=3)
-    inventory = example_inventory()
-    secrets_dir = tmp_path / 'secrets'
-    first = run_provisioning(ansible, inventory, secrets_dir, recreate=True)
-    assert_declared_state(environments, secrets_dir, first)
-    if first.rc != 0:  # a replacement's answer lost as well: the client is named, and the next run settles it
-        assert 'need attention' in first.output
-    for tenant in environments.values():
-        emulator.clear_faults(tenant.name)
-    second = run_provisioning(ansible, inventory, secrets_dir, recreate=True)
-    assert second.rc == 0
-    assert_declared_state(environments, secrets_dir, first, second)
+    assert 'answer carrying its secret was lost' in first.output
+    if first.rc != 0:
+        assert 'need attention' in first.output and 'failed twice in a row' in first.output
+    assert_no_twins(environments, secrets_dir)
+    assert_settles(environments, ansible, inventory, secrets_dir, emulator)
 
 
 def test_pat_rotation_under_429_and_503_leaves_one_token_per_name(environments, example_inventory, ansible, tmp_path,
