@@ -134,9 +134,10 @@ def main():
     first = figures['collection']['first']
     figures['collection']['first_vs_rate_limit'] = round(_bench.ratio(first['seconds'], first['rate_limit_minimum']),
                                                          2)
+    numbers = (first['seconds'], first['tenants']['dev']['http'], first['rate_limit_minimum'],
+               figures['collection']['first_vs_rate_limit'])
     print('collection, first run: %.1f s; ISC\'s rate limit alone allows %d requests per tenant in %.0f s at the '
-          'least: %.2fx (goal <= 1.3x)' % (first['seconds'], first['tenants']['dev']['http'],
-                                            first['rate_limit_minimum'], figures['collection']['first_vs_rate_limit']))
+          'least: %.2fx (goal <= 1.3x)' % numbers)
     if not args.no_baseline:
         first_ratio = figures['uri_baseline']['first']['seconds'] / figures['collection']['first']['seconds']
         second_ratio = figures['uri_baseline']['second']['seconds'] / figures['collection']['second']['seconds']

@@ -391,9 +391,9 @@ class ResourceEngine(object):
         if not same_name:
             foreign = [o for o in self.list_all() if not self.eligible(o) and o.get('name') == name]
             if foreign:
+                details = (self.resource.label, name, foreign[0].get('id'), self.ineligible_reason)
                 raise IscError('The %s %r (id %s) is not one this module manages by name (%s); give its id to address '
-                               'it, or use another name' % (self.resource.label, name, foreign[0].get('id'),
-                                                           self.ineligible_reason))
+                               'it, or use another name' % details)
         if len(same_name) > 1:
             raise IscError('%d %ss are named %r (ids: %s); set id to say which one this task manages'
                            % (len(same_name), self.resource.label, name,

@@ -8,15 +8,11 @@ import pytest
 
 from isc_emulator.harness import Emulator
 from isc_playbook_runner import (  # noqa: F401  (some are re-exported: the test modules import them from here)
-    ADMIN,
-    BIN,
     CONTROLLER,
     ENVIRONMENTS,
     INTEGRATION as HERE,
     MODULE_PATH,
     OPENAPI_SPEC as SPEC,
-    ROOT,
-    USER,
     Tenant,
     build_and_install,
     example_inventory as copy_example_inventory,
@@ -212,7 +208,9 @@ def environments(emulator):
     """The dev, test and prod tenants, reset, as the example inventory's environments."""
     for tenant in ENVIRONMENTS:
         emulator.reset(tenant)
-    return dict((host, Tenant(emulator, tenant)) for tenant, host in ENVIRONMENTS.items())
+    yield dict((host, Tenant(emulator, tenant)) for tenant, host in ENVIRONMENTS.items())
+    for tenant in ENVIRONMENTS:
+        assert emulator.violations(tenant) == [], 'requests or responses of %s outside the OpenAPI contract' % tenant
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 import yaml
 
-from conftest import BIN, ROOT
+from isc_playbook_runner import BIN, ROOT
 
 pytestmark = pytest.mark.integration
 

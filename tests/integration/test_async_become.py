@@ -14,7 +14,8 @@ import time
 
 import pytest
 
-from conftest import ADMIN, files_text
+from conftest import files_text
+from isc_playbook_runner import ADMIN
 
 pytestmark = pytest.mark.integration
 
@@ -165,7 +166,7 @@ def test_become_runs_the_module_as_the_other_user(ansible, unprivileged_python, 
         sink = os.path.join(shared, 'sink')
         inventory = 'localhost ansible_connection=local ansible_python_interpreter=%s\n' % unprivileged_python
         run = ansible(playbook(sink, {'become': 'true', 'become_method': 'su', 'become_user': 'nobody',
-                                      'become_flags': "'-s /bin/sh'"}).split('        - name: isc_token_info')[0]
+                                      'become_flags': "'-s /bin/sh'"}).split('        - name: isc_token_info', maxsplit=1)[0]
                       + task('isc_credential_files', sink, {'become': 'true', 'become_method': 'su',
                                                             'become_user': 'nobody',
                                                             'become_flags': "'-s /bin/sh'"}),

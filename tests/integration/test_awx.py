@@ -16,7 +16,8 @@ import pytest
 import yaml
 from jinja2 import sandbox
 
-from conftest import ADMIN, BIN, ROOT, files_text
+from conftest import files_text
+from isc_playbook_runner import ADMIN, BIN, ROOT
 
 pytestmark = pytest.mark.integration
 

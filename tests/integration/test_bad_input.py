@@ -33,7 +33,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ADMIN
+from isc_playbook_runner import ADMIN
 from isc_playbook_runner import CONTROLLER, MODULE_PATH, playbook_environment, run_playbook, tenant_environment
 
 pytestmark = pytest.mark.integration
@@ -244,9 +244,9 @@ CASES = [
     module('isc_oauth_client_info', 'compare-with-unknown-grant',
            dict(compare_with=[_client('cw', grant_types=['PASSWORD'])]),
            'compare_with item bi-cw: value of grant_types must be one or more of', reads=True, module_path=True),
-    module('isc_oauth_client_info', 'compare-with-negative-validity', dict(compare_with=[_client(
-        'cw', access_token_validity_seconds=-1)]), 'access_token_validity_seconds must be between 1 and 2147483647',
-           reads=True),
+    module('isc_oauth_client_info', 'compare-with-negative-validity',
+           dict(compare_with=[_client('cw', access_token_validity_seconds=-1)]),
+           'access_token_validity_seconds must be between 1 and 2147483647', reads=True),
     module('isc_oauth_client_info', 'compare-with-unknown-option', dict(compare_with=[_client('cw', bogus=1)]),
            'compare_with item bi-cw: bogus. Supported parameters include', reads=True),
     module('isc_oauth_client_info', 'compare-with-over-long-name', dict(compare_with=[_client('cw', name='y' * 300)]),

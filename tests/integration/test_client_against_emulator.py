@@ -9,7 +9,7 @@ from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_client im
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_errors import IscError
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_options import DictOptionAdapter
 
-from conftest import ADMIN, USER
+from isc_playbook_runner import ADMIN, USER
 
 pytestmark = pytest.mark.integration
 

@@ -8,7 +8,8 @@ import json
 
 import pytest
 
-from conftest import ADMIN, CONTROLLER, execution_paths
+from conftest import CONTROLLER, execution_paths
+from isc_playbook_runner import ADMIN
 
 pytestmark = pytest.mark.integration
 

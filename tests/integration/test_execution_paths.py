@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conftest import ADMIN
+from isc_playbook_runner import ADMIN
 
 pytestmark = pytest.mark.integration
 

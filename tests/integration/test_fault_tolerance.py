@@ -11,7 +11,8 @@ import json
 
 import pytest
 
-from conftest import ADMIN, Tenant
+from conftest import Tenant
+from isc_playbook_runner import ADMIN
 from isc_emulator.harness import Emulator
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -99,8 +100,8 @@ def test_provisioning_reaches_declared_state_under_faults(environments, example_
 
 
 @pytest.mark.parametrize('lost', [dict(count=len(NAMES)), dict(rate=0.5)], ids=['first-ten', 'half'])
-def test_lost_create_answers_never_make_twins_and_every_secret_is_delivered(environments, example_inventory,
-                                                                           ansible, tmp_path, emulator, lost):
+def test_lost_create_answers_never_make_twins_and_every_secret_is_delivered(
+        environments, example_inventory, ansible, tmp_path, emulator, lost):
     # ISC applies the create, the answer (with the secret) is lost: the client is found under its provisional name,
     # deleted and created again; a client whose second answer is lost as well is named, and the next run settles.
     for seed, tenant in enumerate(environments.values()):

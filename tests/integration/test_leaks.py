@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from conftest import ADMIN, ROOT
+from isc_playbook_runner import ADMIN, ROOT
 
 pytestmark = pytest.mark.integration
 

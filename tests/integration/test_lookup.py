@@ -11,7 +11,8 @@ import urllib.parse
 import pytest
 import requests
 
-from conftest import ADMIN, files_text, leak_context, scan_for_leaks
+from conftest import files_text, leak_context, scan_for_leaks
+from isc_playbook_runner import ADMIN
 
 pytestmark = pytest.mark.integration
 

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from conftest import ADMIN, PATHS
+from conftest import PATHS
+from isc_playbook_runner import ADMIN
 
 pytestmark = pytest.mark.integration
 

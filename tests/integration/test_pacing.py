@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import ADMIN
+from isc_playbook_runner import ADMIN
 
 pytestmark = pytest.mark.integration
 

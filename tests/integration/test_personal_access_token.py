@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from conftest import ADMIN, PATHS, USER
+from conftest import PATHS
+from isc_playbook_runner import ADMIN, USER
 
 pytestmark = pytest.mark.integration
 

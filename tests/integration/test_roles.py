@@ -8,7 +8,7 @@ import stat
 
 import pytest
 
-from conftest import ADMIN
+from isc_playbook_runner import ADMIN
 
 pytestmark = pytest.mark.integration
 

@@ -10,7 +10,7 @@ import sysconfig
 
 import pytest
 
-from conftest import ADMIN
+from isc_playbook_runner import ADMIN
 
 pytestmark = pytest.mark.integration
 

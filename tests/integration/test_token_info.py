@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from conftest import ADMIN, PATHS, USER
+from conftest import PATHS
+from isc_playbook_runner import ADMIN, USER
 
 pytestmark = pytest.mark.integration
 

@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from conftest import ADMIN, BIN
+from isc_playbook_runner import ADMIN, BIN
 from isc_playbook_runner import playbook_environment, write_inventory
 
 pytestmark = pytest.mark.integration

@@ -100,8 +100,9 @@ def test_relaxation_r2_only_for_a_pat_expiration_date(checker):
     answer = json_response(200, dict(NEVER_EXPIRING_PAT, userAwareTokenNeverExpires=True))
     assert checker.check(send("PATCH", pat_path("v1") + "/abc", null_expiry, "application/json-patch+json"), answer) == ([], [])
     null_client_field = [{"op": "replace", "path": "/homepageUrl", "value": None}]
-    violations, _observations = checker.check(send("PATCH", client_path("v1") + "/abc", null_client_field, "application/json-patch+json"),
-                                  json_response(200, dict(CREATED_CLIENT, secret=None)))
+    violations, _observations = checker.check(
+        send("PATCH", client_path("v1") + "/abc", null_client_field, "application/json-patch+json"),
+        json_response(200, dict(CREATED_CLIENT, secret=None)))
     assert [v["kind"] for v in violations] == ["request"]
 
 
