@@ -21,11 +21,12 @@ def in_days(days, date_only=False):
 NEVER = dict(name='reporting', user_aware_token_never_expires=True)
 
 
-def env(tenant, who=ADMIN):
+def env(tenant, who=None):
+    who = who or ADMIN
     return dict(SAIL_BASE_URL=tenant.base_url, SAIL_CLIENT_ID=who['client_id'], SAIL_CLIENT_SECRET=who['client_secret'])
 
 
-def pat(ansible, tenant, args, who=ADMIN, module='isc_personal_access_token', **kwargs):
+def pat(ansible, tenant, args, who=None, module='isc_personal_access_token', **kwargs):
     play = '''
     - hosts: all
       gather_facts: false

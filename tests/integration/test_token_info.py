@@ -24,7 +24,8 @@ def play(args='', check=False, extra=''):
     ''' % (args, extra)
 
 
-def creds(tenant, who=ADMIN):
+def creds(tenant, who=None):
+    who = who or ADMIN
     return dict(SAIL_BASE_URL=tenant.base_url, SAIL_CLIENT_ID=who['client_id'],
                 SAIL_CLIENT_SECRET=who['client_secret'])
 
