@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
 import pytest
 
@@ -176,12 +176,21 @@ def scan_for_leaks(texts, secrets):
 
 
 def files_text(directory):
-    """The content of every file below directory, for leak scans."""
+    """The content of every file below directory, for leak scans.
+
+    Files may vanish while they are read (async_wrapper removes its directory when its job ends): what is gone is
+    skipped, what is there is read.
+    """
     texts = []
-    if directory and Path(directory).exists():
-        for path in Path(directory).rglob('*'):
-            if path.is_file():
-                texts.append(path.read_bytes().decode('utf-8', 'replace'))
+    if not directory:
+        return texts
+    for parent, _dirs, names in os.walk(str(directory)):  # os.walk skips directories that vanish under it
+        for name in names:
+            try:
+                with open(os.path.join(parent, name), 'rb') as handle:
+                    texts.append(handle.read().decode('utf-8', 'replace'))
+            except (FileNotFoundError, IsADirectoryError):
+                continue
     return texts
 
 
