@@ -228,6 +228,13 @@ class Tenant(object):
     def clear_requests(self):
         self.emulator.clear_requests(self.name)
 
+    def restart(self):
+        """The tenant's initial state, with the settings (pat_limit, default_page_size, quirks) it started with."""
+        self.emulator.reset(self.name, settings=True)
+
+    def state(self):
+        return self.emulator.state(self.name)
+
     def admin_token(self):
         response = requests.post(self.base_url + TOKEN_PATH, data=dict(grant_type='client_credentials', **ADMIN),
                                  verify=self.emulator.ca_path or True, timeout=10)
@@ -261,3 +268,141 @@ def example_inventory(target, base_urls, credentials=True):
             (target / 'host_vars' / host / 'vault.yml').write_text(
                 'isc_client_id: %s\nisc_client_secret: %s\n' % (ADMIN['client_id'], ADMIN['client_secret']))
     return target
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Many independent cases in one ansible-playbook run.
+#
+# Starting ansible-playbook costs about half a second of CPU before the first task; a test file of fifty small
+# scenarios spends most of its time there. A case batch runs every case of a file in ONE run: each case is an
+# inventory host with an emulator tenant of its own (own state, settings and request log), running its own task list
+# through include_tasks; hosts run side by side (forks). The results callback records, after each task of a case, how
+# many requests and OpenAPI violations its tenant has logged, so every request is attributed to the task that sent it
+# (the linear strategy finishes a task on every host before the next one starts).
+
+CASE_PLAYBOOK = '''
+- name: Every case of the batch, each on its own host and tenant
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: Run the case's tasks
+      ansible.builtin.include_tasks: "{{ isc_test_case_tasks }}"
+'''
+
+EXECUTION_PATHS = {'controller': ('local', CONTROLLER), 'module': ('local_as_remote', MODULE_PATH)}
+
+
+class Case(object):
+    """One scenario of a batch: tasks (YAML, a task list) run on a host of its own against a tenant of its own.
+
+    name: how tests refer to it (also the inventory host name; letters, digits, '-' and '_');
+    path: 'controller' (in-process action plugin) or 'module' (AnsiballZ in a module process);
+    hostvars: extra inventory variables of the host (the connection comes from isc_base_url/isc_client_id/...
+    set to the tenant and its admin, unless hostvars replaces them; use None to leave one unset);
+    prepare: called with the case's Tenant before the run (seed objects, settings, faults, clock).
+    """
+
+    def __init__(self, name, tasks, path='controller', hostvars=None, prepare=None):
+        if not re.match(r'^[A-Za-z0-9_-]+$', name):
+            raise ValueError('case name %r: use letters, digits, - and _ (it is an inventory host name)' % name)
+        if path not in EXECUTION_PATHS:
+            raise ValueError('case %s: path must be one of %s' % (name, ', '.join(EXECUTION_PATHS)))
+        self.name = name
+        self.tasks = textwrap.dedent(tasks)
+        self.path = path
+        self.hostvars = dict(hostvars or {})
+        self.prepare = prepare
+
+    @classmethod
+    def on_both_paths(cls, name, tasks, **kwargs):
+        """The same case on the controller path (name-controller) and the module path (name-module)."""
+        return [cls('%s-%s' % (name, path), tasks, path=path, **kwargs) for path in EXECUTION_PATHS]
+
+
+class CaseResult(object):
+    """What one case of a batch did: its task results and the requests each task sent to its tenant."""
+
+    def __init__(self, case, tenant, records, log):
+        self.case = case
+        self.tenant = tenant
+        self.records = records
+        self.log = log
+
+    def task(self, name):
+        """The result (the registered value) of the case's last task with that name."""
+        return self.record(name)['result']
+
+    def record(self, name):
+        found = [r for r in self.records if r['task'] == name]
+        assert found, 'case %s has no result for task %r; its tasks were: %s' % (
+            self.case.name, name, [r['task'] for r in self.records])
+        return found[-1]
+
+    def status(self, name):
+        return self.record(name)['status']
+
+    def requests(self, name=None):
+        """The requests the named task sent (every request of the case when name is None)."""
+        if name is None:
+            return list(self.log)
+        position = self.records.index(self.record(name))
+        start = max([0] + [r['counts'][0] for r in self.records[:position] if 'counts' in r])
+        return self.log[start:self.record(name)['counts'][0]]
+
+    def writes(self, name=None):
+        return [r for r in self.requests(name) if r['method'] in WRITE_METHODS and r['path'] != TOKEN_PATH]
+
+
+class CaseRun(object):
+    """The outcome of a batch: the PlaybookRun, and a CaseResult per case name."""
+
+    def __init__(self, run, results):
+        self.run = run
+        self.results = results
+
+    def __getitem__(self, name):
+        assert name in self.results, 'no case %r in the batch (cases: %s)' % (name, sorted(self.results))
+        return self.results[name]
+
+
+def case_inventory(cases, tenants, work):
+    """A YAML inventory with one host per case (see Case), pointed at its tenant as the emulator's admin."""
+    hosts = {}
+    for case, tenant in zip(cases, tenants):
+        connection, _line = EXECUTION_PATHS[case.path]
+        tasks_file = Path(work) / 'cases' / (case.name + '.yml')
+        tasks_file.parent.mkdir(parents=True, exist_ok=True)
+        tasks_file.write_text(case.tasks)
+        hostvars = dict(ansible_connection=connection, ansible_python_interpreter='{{ ansible_playbook_python }}',
+                        isc_test_case_tasks=str(tasks_file),
+                        isc_test_emulator_control=tenant.emulator.url(tenant.name, '/__emulator'),
+                        isc_base_url=tenant.base_url, isc_client_id=ADMIN['client_id'],
+                        isc_client_secret=ADMIN['client_secret'])
+        hostvars.update(case.hostvars)
+        hosts[case.name] = dict((k, v) for k, v in hostvars.items() if v is not None)
+    path = Path(work) / 'cases.yml'
+    path.write_text(json.dumps(dict(all=dict(hosts=hosts)), indent=1))  # JSON is YAML
+    return path
+
+
+def run_cases(cases, tenants, env, work, **kwargs):
+    """Run cases (a list of Case) in one ansible-playbook run, case i on tenants[i] (Tenant objects, reset to their
+    initial state and default settings here, then prepared by the case). kwargs go to run_playbook (forks default:
+    one per case, at most 8). Returns a CaseRun."""
+    names = [case.name for case in cases]
+    duplicates = sorted(set(n for n in names if names.count(n) > 1))
+    assert not duplicates, 'case names must be unique in a batch: %s' % duplicates
+    assert len(tenants) >= len(cases), '%d cases but only %d tenants' % (len(cases), len(tenants))
+    tenants = tenants[:len(cases)]
+    for case, tenant in zip(cases, tenants):
+        tenant.restart()
+        if case.prepare:
+            case.prepare(tenant)
+            tenant.clear_requests()  # what prepare sent is not the case's
+    kwargs.setdefault('forks', min(8, len(cases)))
+    run = run_playbook(CASE_PLAYBOOK, env, work, inventory=case_inventory(cases, tenants, work), **kwargs)
+    results = {}
+    for case, tenant in zip(cases, tenants):
+        records = [r for r in run.results if r['host'] == case.name and r['task'] != 'Run the case\'s tasks']
+        results[case.name] = CaseResult(case, tenant, records, tenant.requests())
+    return CaseRun(run, results)

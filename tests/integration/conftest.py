@@ -9,6 +9,7 @@ import pytest
 from isc_emulator.harness import Emulator
 from isc_playbook_runner import (  # noqa: F401  (some are re-exported: the test modules import them from here)
     CONTROLLER,
+    Case,
     ENVIRONMENTS,
     INTEGRATION as HERE,
     MODULE_PATH,
@@ -18,6 +19,7 @@ from isc_playbook_runner import (  # noqa: F401  (some are re-exported: the test
     example_inventory as copy_example_inventory,
     installed_collections,
     playbook_environment,
+    run_cases as run_case_batch,
     run_playbook,
 )
 
@@ -94,10 +96,14 @@ def collections_path(tmp_path_factory):
         build_and_install(tmp_path_factory.mktemp('collections'))
 
 
+# Tenants for case batches (see run_cases): one per case; a test module may hold this many cases at once.
+CASE_TENANTS = ['case%02d' % n for n in range(1, 49)]
+
+
 @pytest.fixture(scope='session')
 def emulator():
     # Every request the collection sends, and every answer, is checked against the published spec of its API version.
-    with Emulator(tenants=['acme', 'dev', 'test', 'prod'], openapi_spec=SPEC) as emu:
+    with Emulator(tenants=['acme', 'dev', 'test', 'prod'] + CASE_TENANTS, openapi_spec=SPEC) as emu:
         yield emu
 
 
@@ -151,19 +157,69 @@ def ansible(collections_path, tmp_path, emulator):
         result = run_playbook(playbook, run_env, work, inventory=inventory, extra_vars=extra_vars, check=check,
                               diff=diff, verbosity=verbosity, forks=forks, args=args, timeout=600)
         if leak_scan:
-            issued = set()
-            for tenant in emulator.base_urls:
-                issued.update(emulator.issued_secrets(tenant))
-            suspects = issued - designed_outputs(result.results)
-            texts = [result.output] + files_text(work / 'tmp') + files_text(work / 'ansible-home') + \
-                files_text(cache_dir)
-            leaked = [s for s in suspects if len(s) >= 16 and any(s in text for text in texts)]
-            assert not leaked, 'secrets or tokens leaked into the output or files of the run:\n' + \
-                '\n=====\n'.join(leak_context(texts, leaked[0], 400))
+            assert_no_leaks(emulator, result, [work / 'tmp', work / 'ansible-home', cache_dir])
         return result
 
     run.cache_dir = cache_dir
     return run
+
+
+def assert_no_leaks(emulator, result, directories):
+    """No secret or token the emulator ever handed out in the run's output or in the files below directories, except
+    what the run deliberately returned (designed_outputs)."""
+    issued = set()
+    for tenant in emulator.base_urls:
+        issued.update(emulator.issued_secrets(tenant))
+    suspects = issued - designed_outputs(result.results)
+    texts = [result.output]
+    for directory in directories:
+        texts += files_text(directory)
+    leaked = [s for s in suspects if len(s) >= 16 and any(s in text for text in texts)]
+    assert not leaked, 'secrets or tokens leaked into the output or files of the run:\n' + \
+        '\n=====\n'.join(leak_context(texts, leaked[0], 400))
+
+
+@pytest.fixture(scope='module')
+def run_cases(collections_path, tmp_path_factory, emulator):
+    """Run a list of Case (isc_playbook_runner) in one ansible-playbook run at -vvvv, each case on an inventory host
+    and an emulator tenant of its own, and return the CaseRun (``batch[name]`` is a CaseResult: task results,
+    requests per task, the Tenant). Use it from a module-scoped fixture of the test file, so the file's cases share
+    one run::
+
+        @pytest.fixture(scope='module')
+        def lifecycle(run_cases):
+            return run_cases(CASES)
+
+    Each batch of a module gets tenants no other batch of that module uses; the run is leak-scanned like the
+    ``ansible`` fixture's, and every CaseResult a test takes with ``case_of`` asserts zero OpenAPI violations.
+    kwargs go to run_playbook (verbosity, forks, check, diff, args, extra_vars)."""
+    tenants = [Tenant(emulator, name) for name in CASE_TENANTS]
+    taken = []
+
+    def run(cases, verbosity=4, leak_scan=True, **kwargs):
+        free = tenants[len(taken):]
+        assert len(cases) <= len(free), 'a test module may hold %d cases at once (CASE_TENANTS); this one asks ' \
+            'for %d' % (len(CASE_TENANTS), len(taken) + len(cases))
+        taken.extend(free[:len(cases)])
+        work = tmp_path_factory.mktemp('cases')
+        env = playbook_environment(collections_path, work, token_cache_dir=work / 'token-cache',
+                                   results_file=work / 'results.jsonl')
+        batch = run_case_batch(cases, free, env, work, verbosity=verbosity, timeout=600, **kwargs)
+        if leak_scan:
+            assert_no_leaks(emulator, batch.run, [work / 'tmp', work / 'ansible-home', work / 'token-cache'])
+        return batch
+
+    return run
+
+
+def case_of(batch, name, violations_allowed=False):
+    """The CaseResult of name in batch (a CaseRun), after checking that its tenant saw no request or answer outside
+    the OpenAPI contract."""
+    case = batch[name]
+    if not violations_allowed:
+        assert case.tenant.emulator.violations(case.tenant.name) == [], \
+            'case %s: requests or responses outside the OpenAPI contract' % name
+    return case
 
 
 def scan_for_leaks(texts, secrets):

@@ -5,7 +5,8 @@ rate limited, faulted or validated against the spec.
 =========================================  =====================================================
 ``GET|DELETE /__emulator/requests``        request log of ISC calls / clear it
 ``GET|POST|DELETE /__emulator/faults``     fault rules: show / replace / clear
-``POST /__emulator/reset``                 back to the initial tenant state
+``POST /__emulator/reset``                 back to the initial tenant state (``{"settings": true}``: also the
+                                            start-up settings)
 ``GET|POST /__emulator/clock``             ``{"now", "offset"}`` / ``{"advance": s}`` or ``{"offset": s}``
 ``GET /__emulator/state``                  identities, OAuth clients and PATs (no secrets)
 ``GET /__emulator/jwks``                   the tenant's public signing keys (RS256)
@@ -80,7 +81,10 @@ def _faults(ctx: "TenantContext", request: Request) -> Response:
 
 
 def _reset(ctx: "TenantContext", request: Request) -> Response:
-    ctx.state.reset()
+    body = _json_body(request)
+    if not isinstance(body, dict) or not set(body) <= {"settings"} or not isinstance(body.get("settings", False), bool):
+        raise ControlError(400, 'expected no body, or {"settings": true} to restore the start-up settings too')
+    ctx.state.reset(settings=body.get("settings", False))
     return json_response(200, {"reset": ctx.settings.name})
 
 

@@ -208,8 +208,10 @@ class Emulator:
     def clear_faults(self, tenant: Optional[str] = None) -> None:
         self._control("DELETE", tenant, "faults")
 
-    def reset(self, tenant: Optional[str] = None) -> None:
-        self._control("POST", tenant, "reset")
+    def reset(self, tenant: Optional[str] = None, settings: bool = False) -> None:
+        """Back to the initial tenant state; with settings, also to the start-up pat_limit, default_page_size and
+        quirks (update_settings changes survive a plain reset)."""
+        self._control("POST", tenant, "reset", {"settings": True} if settings else None)
 
     def advance_clock(self, tenant: Optional[str], seconds: float) -> dict:
         return self._control("POST", tenant, "clock", {"advance": seconds})

@@ -176,9 +176,14 @@ class TenantState:
         self.reset()
 
     # -- lifecycle -------------------------------------------------------------------------
-    def reset(self) -> None:
-        """Back to the state right after start-up (keys and settings are kept)."""
+    def reset(self, settings: bool = False) -> None:
+        """Back to the state right after start-up. Keys are kept; the behaviour switches (pat_limit,
+        default_page_size, quirks) too, unless settings is true: then they go back to the start-up values."""
         with self.lock:
+            if settings:
+                self.pat_limit = self.settings.pat_limit
+                self.default_page_size = self.settings.default_page_size
+                self.quirks = frozenset(self.settings.quirks)
             self.clock.set_offset(0)
             self.faults.clear()
             self.rate_limiter.clear()

@@ -4,7 +4,8 @@
 
 With $ISC_TEST_EMULATOR_CONTROL (a tenant's ``/__emulator`` URL) and $ISC_TEST_COUNTED_TASKS (comma-separated task
 name prefixes), the result of every task whose name starts with one of the prefixes also records ``counts``: how many
-requests and OpenAPI violations the tenant has logged so far. The linear strategy handles a task's results before it
+requests and OpenAPI violations the tenant has logged so far. A host with the inventory variable
+``isc_test_emulator_control`` (a case of a batch: one tenant per host) has every task's result counted on its tenant. The linear strategy handles a task's results before it
 starts the next task, so a test can attribute every request to the task that caused it without a task of its own.
 """
 
@@ -42,8 +43,8 @@ class CallbackModule(CallbackBase):
         # The emulator is local: never through a proxy from the environment.
         self._control = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
-    def _count(self, what):
-        with self._control.open(self._control_url + '/' + what, timeout=30) as answer:
+    def _count(self, what, control_url=None):
+        with self._control.open((control_url or self._control_url) + '/' + what, timeout=30) as answer:
             return len(json.load(answer))
 
     def _write(self, result, status):
@@ -52,7 +53,11 @@ class CallbackModule(CallbackBase):
             return
         name = result._task.get_name()
         record = dict(task=name, host=result._host.get_name(), status=status, result=self._clean(result._result))
-        if self._control_url and self._counted and name.startswith(self._counted):
+        # A case batch's host names its own tenant (isc_playbook_runner.Case): every task of it is counted.
+        host_control = result._host.vars.get('isc_test_emulator_control')
+        if host_control:
+            record['counts'] = [self._count('requests', host_control), self._count('violations', host_control)]
+        elif self._control_url and self._counted and name.startswith(self._counted):
             record['counts'] = [self._count('requests'), self._count('violations')]
         with open(path, 'a') as handle:
             handle.write(json.dumps(record, default=str) + '\n')

@@ -64,6 +64,16 @@ def test_settings_change_at_run_time_and_survive_resets(acme, emulator):
         emulator.update_settings("acme", pat_limit=10, default_page_size=None, quirks=[])
 
 
+def test_reset_with_settings_restores_the_start_up_switches(emulator):
+    started = emulator.settings("acme")
+    emulator.update_settings("acme", pat_limit=1, default_page_size=2, quirks=["null-create-fields"])
+    emulator.reset("acme", settings=True)
+    assert emulator.settings("acme") == started
+    for body in ({"settings": "yes"}, {"everything": True}, []):
+        refused = control(emulator, "POST", "reset", json=body)
+        assert refused.status_code == 400 and "settings" in refused.text
+
+
 @pytest.mark.parametrize(
     "changes, fragment",
     [
