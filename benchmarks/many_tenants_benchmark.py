@@ -8,7 +8,8 @@ runs are what a user sees against ISC). Printed:
    alone allows for those requests;
 2. the no-change run (token cache warm) side by side with a one-task-per-host playbook (ansible.builtin.set_fact)
    over the same hosts, interleaved, median of --repeat; requests per tenant (goal: 1 list, 0 token requests;
-   no-change at most 2x the one-task playbook);
+   no-change at most 2x the one-task playbook), and the tasks each host ran (ok + skipped in the play recap: every
+   one of them, skipped or not, costs a worker process per host);
 3. how the no-change run grows with the number of tenants (10, 20, ... 50), with a least-squares line.
 
 Usage: python benchmarks/many_tenants_benchmark.py [--tenants 50] [--clients 20] [--forks 10] [--repeat 3]
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import statistics
 import sys
 import tempfile
@@ -28,7 +30,8 @@ import _bench
 from _bench import ROOT
 
 from isc_emulator.harness import Emulator  # noqa: E402  (_bench puts it on the path)
-from isc_playbook_runner import playbook_environment, request_counts, run_playbook  # noqa: E402
+from isc_emulator.tenant import request_counts  # noqa: E402
+from isc_playbook_runner import playbook_environment, run_playbook  # noqa: E402
 
 ROLE_PLAYBOOK = ROOT / 'playbooks' / 'provision_api_clients.yml'
 ONE_TASK_PLAYBOOK = '''
@@ -40,6 +43,13 @@ ONE_TASK_PLAYBOOK = '''
       ansible.builtin.set_fact:
         isc_bench_fact: "{{ inventory_hostname }}"
 '''
+
+RECAP = re.compile(r'^(\S+)\s*:\s*ok=(\d+)\s+changed=\d+\s+unreachable=\d+\s+failed=\d+\s+skipped=(\d+)', re.M)
+
+
+def tasks_per_host(stdout):
+    """{host: tasks it ran} from the play recap: ok + skipped (a skipped task still costs the host a worker)."""
+    return dict((host, int(ok) + int(skipped)) for host, ok, skipped in RECAP.findall(stdout))
 
 
 def main():
@@ -70,6 +80,7 @@ def main():
                                    forks=args.forks)
             if outcome.rc:
                 sys.exit('%s failed:\n%s' % (label, outcome.output[-4000:]))
+            run.tasks = tasks_per_host(outcome.stdout)
             return outcome.seconds, [emulator.requests(t) for t in tenants[:count]]
 
         first_seconds, first_logs = run(ROLE_PLAYBOOK, args.tenants, 'first')
@@ -89,6 +100,7 @@ def main():
             seconds, logs = run(ROLE_PLAYBOOK, args.tenants, 'no-change')
             samples['no_change'].append(seconds)
             no_change_counts = [request_counts(log) for log in logs]
+            no_change_tasks = run.tasks
             samples['one_task'].append(run(ONE_TASK_PLAYBOOK, args.tenants, 'one-task')[0])
         no_change = statistics.median(samples['no_change'])
         one_task = statistics.median(samples['one_task'])
@@ -96,7 +108,8 @@ def main():
                                     ratio=round(_bench.ratio(no_change, one_task), 2),
                                     token_requests=[c['token'] for c in no_change_counts],
                                     list_requests=[c['lists'] for c in no_change_counts],
-                                    writes=sum(c['writes'] for c in no_change_counts))
+                                    writes=sum(c['writes'] for c in no_change_counts),
+                                    tasks_per_host=sorted(set(no_change_tasks.values())))
 
         rows = []
         for count in range(args.steps, args.tenants + 1, args.steps):
@@ -125,6 +138,8 @@ def main():
           % (args.repeat, nc['seconds'], nc['one_task_seconds'], nc['ratio']))
     print('   per tenant: token requests %s, list requests %s, writes %d (goal: 0 token, 1 list, 0 writes)'
           % (sorted(set(nc['token_requests'])), sorted(set(nc['list_requests'])), nc['writes']))
+    print('   tasks per host (ok + skipped in the recap; run_once tasks count on one host only): %s'
+          % ', '.join(str(n) for n in nc['tasks_per_host']))
     print('\n3. Growth of the no-change run (median of %d each)' % args.repeat)
     print('   %7s %12s %12s %14s' % ('tenants', 'no-change s', 'one-task s', 'no-change/t ms'))
     for count, role_seconds, floor_seconds in rows:

@@ -27,7 +27,8 @@ import _bench
 from _bench import ROOT
 
 from isc_emulator.harness import Emulator  # noqa: E402  (_bench puts it on the path)
-from isc_playbook_runner import ENVIRONMENTS, playbook_environment, request_counts, run_playbook  # noqa: E402
+from isc_emulator.tenant import request_counts  # noqa: E402
+from isc_playbook_runner import ENVIRONMENTS, playbook_environment, run_playbook  # noqa: E402
 
 BASELINE_PLAY = '''
 - name: Create API clients with ansible.builtin.uri, the way it is done without this collection

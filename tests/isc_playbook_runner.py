@@ -5,7 +5,8 @@
   from the caller's ``SAIL_*``, ``ISC_*`` or ``ANSIBLE_*`` variables.
 * :func:`run_playbook` runs one playbook with it and returns a :class:`PlaybookRun`: exit code, output, the wall
   time (``time.perf_counter``) and every task result the ``isc_test_results`` callback recorded.
-* :class:`Tenant` is one emulator tenant as a test or a benchmark sees it: its request log, and admin API calls.
+* :class:`~isc_emulator.tenant.Tenant` (from the emulator package) is one tenant as a test, a benchmark or the demo
+  sees it; :func:`run_cases` runs many :class:`Case` objects in one run, each on a tenant of its own.
 * :func:`example_inventory` copies ``playbooks/inventory`` and points each environment at an emulator tenant.
 
 Importable as ``isc_playbook_runner`` with ``tests/`` on ``sys.path`` (pytest puts it there for the integration
@@ -24,7 +25,8 @@ import textwrap
 import time
 from pathlib import Path
 
-import requests
+from isc_emulator.tenant import TOKEN_PATH, WRITE_METHODS
+
 
 ROOT = Path(__file__).resolve().parents[1]
 INTEGRATION = ROOT / 'tests' / 'integration'
@@ -45,9 +47,6 @@ MODULE_PATH = 'remote ansible_connection=local_as_remote ansible_python_interpre
 
 # The example inventory's environments: emulator tenant -> inventory host.
 ENVIRONMENTS = {'dev': 'isc_dev', 'test': 'isc_test', 'prod': 'isc_prod'}
-
-WRITE_METHODS = ('POST', 'PATCH', 'PUT', 'DELETE')
-TOKEN_PATH = '/oauth/token'
 
 
 def installed_collections(include_build_dir=True):
@@ -186,73 +185,6 @@ def run_playbook(playbook, env, work, inventory=None, extra_vars=None, check=Fal
                                check=False)
     seconds = time.perf_counter() - started
     return PlaybookRun(completed, env.get('ISC_TEST_RESULTS'), seconds, work)
-
-
-def request_counts(log, list_path='/oauth-clients/v1'):
-    """What a tenant's request log holds: all requests, token requests, list calls of list_path, writes, 429s."""
-    return dict(
-        http=len(log),
-        token=sum(1 for r in log if r['path'] == TOKEN_PATH),
-        lists=sum(1 for r in log if r['method'] == 'GET' and r['path'] == list_path),
-        creates=sum(1 for r in log if r['method'] == 'POST' and r['path'] == list_path),
-        updates=sum(1 for r in log if r['method'] in ('PATCH', 'PUT') and r['path'] != TOKEN_PATH),
-        writes=sum(1 for r in log if r['method'] in WRITE_METHODS and r['path'] != TOKEN_PATH),
-        throttled=sum(1 for r in log if r['status'] == 429))
-
-
-class Tenant(object):
-    """One emulator tenant, seen from a test or a benchmark: its request log, and admin API calls."""
-
-    def __init__(self, emulator, name):
-        self.emulator = emulator
-        self.name = name
-        self.base_url = emulator.base_urls[name]
-
-    @property
-    def environment(self):
-        """SAIL_* variables that point modules and the lookup at this tenant as its admin."""
-        return tenant_environment(self.base_url)
-
-    def requests(self):
-        return self.emulator.requests(self.name)
-
-    def request_counts(self, list_path='/oauth-clients/v1'):
-        return request_counts(self.requests(), list_path)
-
-    def token_requests(self):
-        return [r for r in self.requests() if r['path'] == TOKEN_PATH]
-
-    def writes(self):
-        return [r for r in self.requests() if r['method'] in WRITE_METHODS and r['path'] != TOKEN_PATH]
-
-    def clear_requests(self):
-        self.emulator.clear_requests(self.name)
-
-    def restart(self):
-        """The tenant's initial state, with the settings (pat_limit, default_page_size, quirks) it started with."""
-        self.emulator.reset(self.name, settings=True)
-
-    def state(self):
-        return self.emulator.state(self.name)
-
-    def admin_token(self):
-        response = requests.post(self.base_url + TOKEN_PATH, data=dict(grant_type='client_credentials', **ADMIN),
-                                 verify=self.emulator.ca_path or True, timeout=10)
-        response.raise_for_status()
-        return response.json()['access_token']
-
-    def api(self, method, path, **kwargs):
-        headers = dict(kwargs.pop('headers', {}), Authorization='Bearer ' + self.admin_token())
-        response = requests.request(method, self.base_url + path, headers=headers, timeout=10,
-                                    verify=self.emulator.ca_path or True, **kwargs)
-        response.raise_for_status()
-        return response.json() if response.content else None
-
-    def create_client(self, **fields):
-        body = dict(name='test-client', description='made by a test', accessTokenValiditySeconds=750,
-                    grantTypes=['CLIENT_CREDENTIALS'], accessType='OFFLINE', enabled=True)
-        body.update(fields)
-        return self.api('POST', '/oauth-clients/v1', json=body)
 
 
 def example_inventory(target, base_urls, credentials=True):

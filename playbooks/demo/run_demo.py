@@ -22,8 +22,9 @@ PLAYBOOKS = ROOT / 'playbooks'
 sys.path[:0] = [str(ROOT / 'tests'), str(ROOT / 'tests' / 'emulator')]
 
 from isc_emulator.harness import Emulator  # noqa: E402  (needs the path above)
+from isc_emulator.tenant import request_counts  # noqa: E402
 from isc_playbook_runner import (  # noqa: E402
-    ENVIRONMENTS, example_inventory, installed_collections, playbook_environment, request_counts, run_playbook)
+    ENVIRONMENTS, example_inventory, installed_collections, playbook_environment, run_playbook)
 
 
 def banner(text):

@@ -7,6 +7,7 @@ import os
 import pytest
 
 from isc_emulator.harness import Emulator
+from isc_emulator.tenant import Tenant  # noqa: F401  (test modules import it from here)
 from isc_playbook_runner import (  # noqa: F401  (some are re-exported: the test modules import them from here)
     CONTROLLER,
     Case,
@@ -14,7 +15,6 @@ from isc_playbook_runner import (  # noqa: F401  (some are re-exported: the test
     INTEGRATION as HERE,
     MODULE_PATH,
     OPENAPI_SPEC as SPEC,
-    Tenant,
     build_and_install,
     example_inventory as copy_example_inventory,
     installed_collections,

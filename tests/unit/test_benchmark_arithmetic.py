@@ -11,7 +11,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / 'benchmarks'))
 
 import _bench  # noqa: E402
-from isc_playbook_runner import request_counts  # noqa: E402
+from isc_emulator.tenant import request_counts  # noqa: E402
 
 
 @pytest.mark.parametrize('requests_per_key, seconds', [

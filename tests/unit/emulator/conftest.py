@@ -1,5 +1,5 @@
 """Fixtures for the ISC emulator's own tests: one emulator process per test module (fast), a
-reset before every test (isolated), and a :class:`TenantApi` per tenant."""
+reset before every test (isolated), and a :class:`Tenant` per tenant."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ for directory in (Path(__file__).resolve().parents[2] / "emulator", Path(__file_
     if str(directory) not in sys.path:
         sys.path.insert(0, str(directory))
 
-from emulator_testlib import TenantApi  # noqa: E402
 from isc_emulator.harness import Emulator  # noqa: E402
+from isc_emulator.tenant import Tenant  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -33,10 +33,10 @@ def _fresh_tenants(request):
 
 
 @pytest.fixture(scope="module")
-def acme(emulator) -> TenantApi:
-    return TenantApi(emulator, "acme")
+def acme(emulator) -> Tenant:
+    return Tenant(emulator, "acme")
 
 
 @pytest.fixture(scope="module")
-def globex(emulator) -> TenantApi:
-    return TenantApi(emulator, "globex")
+def globex(emulator) -> Tenant:
+    return Tenant(emulator, "globex")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import jwt
 import pytest
-from emulator_testlib import ADMIN, USER, clients_path, error_text, pats_path
+from emulator_testlib import error_text
+from isc_emulator.tenant import ADMIN, USER, clients_path, pats_path
 
 
 def assert_error_dto(response, status):

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-from emulator_testlib import ADMIN, USER, clients_path, client_body, pats_path
+from isc_emulator.tenant import ADMIN, USER, client_body, clients_path, pats_path
 
 
 def test_request_log(acme, emulator):

@@ -6,7 +6,8 @@ import re
 import time
 
 import pytest
-from emulator_testlib import LEGACY_VERSIONS, VERSIONS, client_body, clients_path, error_text
+from emulator_testlib import LEGACY_VERSIONS, VERSIONS, error_text
+from isc_emulator.tenant import client_body, clients_path
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")

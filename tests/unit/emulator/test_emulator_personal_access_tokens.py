@@ -7,15 +7,8 @@ import datetime as dt
 import re
 
 import pytest
-from emulator_testlib import (
-    ADMIN,
-    LEGACY_PAT_VERSIONS,
-    MODERN_PAT_VERSIONS,
-    USER,
-    VERSIONS,
-    error_text,
-    pats_path,
-)
+from emulator_testlib import VERSIONS, error_text
+from isc_emulator.tenant import ADMIN, LEGACY_PAT_VERSIONS, MODERN_PAT_VERSIONS, USER, pats_path
 
 NEVER_EXPIRES_RULE = "If expirationDate is null or empty, userAwareTokenNeverExpires must be set to true"
 NEVER_EXPIRES_PATCH_RULE = "userAwareTokenNeverExpires must also be present in the patch request with a value of true"

@@ -12,8 +12,8 @@ import sys
 import jwt
 import pytest
 import requests
-from emulator_testlib import ADMIN
 from isc_emulator.harness import PACKAGE_PARENT, Emulator, EmulatorStartError
+from isc_emulator.tenant import ADMIN
 from isc_emulator.tls import generate_ca_and_server_cert
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from emulator_testlib import ADMIN, USER, TenantApi, clients_path, pats_path
+from isc_emulator.tenant import ADMIN, USER, Tenant, clients_path, pats_path
 from isc_emulator.harness import Emulator
 
 LIMIT, WINDOW = 3, 2
@@ -19,7 +19,7 @@ def emulator():
 
 @pytest.fixture(scope="module")
 def api(emulator):
-    return TenantApi(emulator, "acme")
+    return Tenant(emulator, "acme")
 
 
 @pytest.mark.slow  # waits for a slot to free

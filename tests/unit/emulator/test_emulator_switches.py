@@ -10,7 +10,8 @@ import sys
 
 import pytest
 import requests
-from emulator_testlib import ADMIN, LEGACY_PAT_VERSIONS, MODERN_PAT_VERSIONS, TenantApi, clients_path, error_text, pats_path
+from emulator_testlib import error_text
+from isc_emulator.tenant import ADMIN, LEGACY_PAT_VERSIONS, MODERN_PAT_VERSIONS, Tenant, clients_path, pats_path
 from isc_emulator.harness import PACKAGE_PARENT, Emulator
 
 MORE_THAN_A_PAGE = 260
@@ -37,12 +38,12 @@ def test_pat_limit_defaults_to_the_documented_ten(acme):
 
 def test_pat_limit_is_a_flag_and_zero_means_none():
     with Emulator(pat_limit=2) as limited:
-        api = TenantApi(limited, "acme")
+        api = Tenant(limited, "acme")
         api.create_pat(name="second")
         refused = api.call("POST", pats_path(), json={"name": "third", "userAwareTokenNeverExpires": True})
         assert refused.status_code == 400 and "limit of 2" in error_text(refused)
     with Emulator(pat_limit=0) as unlimited:
-        api = TenantApi(unlimited, "acme")
+        api = Tenant(unlimited, "acme")
         for index in range(12):
             api.create_pat(name=f"p{index}")
         assert len(api.call("GET", pats_path(), params={"owner-id": "me"}).json()) == 13
@@ -105,7 +106,7 @@ def test_by_default_a_list_answers_every_object(acme, emulator):
 def test_default_page_size_truncates_only_calls_without_limit(paged, collection):
     paged.reset("paged")
     paged.seed("paged", **{collection: {"count": MORE_THAN_A_PAGE, "name": "item {index}"}})
-    api = TenantApi(paged, "paged")
+    api = Tenant(paged, "paged")
     path, mine = (clients_path(), {}) if collection == "oauth_clients" else (pats_path("v2024"), {"owner-id": "me"})
     total = MORE_THAN_A_PAGE + (1 if mine else 0)  # the admin's seeded PAT
     first = api.call("GET", path, params=mine)
@@ -189,7 +190,7 @@ def test_quirk_null_create_fields_at_start_up_and_at_run_time(acme, emulator):
     assert acme.create_client()["redirectUris"] == []
     with Emulator(quirks=["null-create-fields"]) as quirky:
         assert quirky.settings("acme")["quirks"] == ["null-create-fields"]
-        assert TenantApi(quirky, "acme").create_client()["homepageUrl"] is None
+        assert Tenant(quirky, "acme").create_client()["homepageUrl"] is None
 
 
 # -- per-version answers ------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import jwt
 import pytest
-from emulator_testlib import ADMIN, USER, clients_path, pats_path
+from isc_emulator.tenant import ADMIN, USER, clients_path, pats_path
 
 DOCUMENTED_CLAIMS = {
     "tenant_id", "internal", "pod", "org", "identity_id", "user_name", "strong_auth", "authorities",
