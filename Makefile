@@ -59,10 +59,14 @@ COMPAT_PYTHON_newest ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin
 	$(shell command -v python3.13 2>/dev/null) $(shell command -v python3.12 2>/dev/null))
 COMPAT_CORE_newest ?= ansible-core==2.21.5
 
-# Gates of `make test`, cheapest first; integration reuses the collection built by the `build` gate.
-TEST_GATES ?= lint unit build docs galaxy-import integration compat sanity
+# Gates of `make test`, cheap ones first; integration reuses the collection built by the `build` gate. The
+# virtualenvs of docs, galaxy-import and compat mostly wait on package downloads: `make test` builds them in the
+# background while lint, unit, build and integration run, and waits for them before the first gate that needs one.
+TEST_GATES ?= lint unit build integration docs galaxy-import compat sanity
+TEST_ENVIRONMENTS := $(DOCS_STAMP) $(GALAXY_IMPORTER_STAMP) $(addprefix venv-compat-,$(COMPAT_MATRIX))
+ENVIRONMENT_GATES := docs galaxy-import compat
 
-.PHONY: help venv build unit unit-thorough integration sanity lint docs galaxy-import test demo demo-check compat bench clean distclean
+.PHONY: help venv test-environments build unit unit-thorough integration sanity lint docs galaxy-import test demo demo-check compat bench clean distclean
 
 help:
 	@echo 'Targets:'
@@ -188,9 +192,19 @@ galaxy-import: $(GALAXY_IMPORTER_STAMP) $(if $(SKIP_BUILD),,build)
 # ---------------------------------------------------------------------------
 # Everything CI runs, fail-fast, cheap gates first, with timings.
 
+test-environments: $(TEST_ENVIRONMENTS)
+
 test: venv
-	@summary=''; started=$$(date +%s); \
+	@mkdir -p '$(BUILD_DIR)'; log='$(BUILD_DIR)/test-environments.log'; \
+	$(MAKE) --no-print-directory -j4 test-environments > "$$log" 2>&1 & environments=$$!; \
+	trap 'if [ -n "$$environments" ]; then kill $$environments 2>/dev/null; fi' EXIT; \
+	summary=''; started=$$(date +%s); \
 	for gate in $(TEST_GATES); do \
+		case ' $(ENVIRONMENT_GATES) ' in *" $$gate "*) if [ -n "$$environments" ]; then \
+			echo "=== waiting for the virtualenvs of $(ENVIRONMENT_GATES) (built in the background, log: $$log)"; \
+			wait $$environments || { rc=$$?; environments=''; cat "$$log"; echo "test: building the virtualenvs failed (exit $$rc)" >&2; exit 1; }; \
+			environments=''; \
+		fi;; esac; \
 		echo "=== make $$gate"; \
 		start=$$(date +%s); rc=0; \
 		$(MAKE) --no-print-directory $$gate SKIP_BUILD=1 || rc=$$?; \
@@ -213,8 +227,10 @@ demo: demo-check build
 
 compat: build $(addprefix compat-,$(COMPAT_MATRIX))
 
-compat-%: venv
+venv-compat-%: venv
 	'$(BIN)/python' scripts/compat_venv.py '.venv-compat-$*' '$(COMPAT_PYTHON_$*)' '$(COMPAT_CORE_$*)' '$(REQUIREMENTS)'
+
+compat-%: venv-compat-%
 	@test -f '$(INSTALLED_COLLECTION)/MANIFEST.json' || { echo "ERROR: no installed collection; run 'make build'" >&2; exit 1; }
 	ANSIBLE_COLLECTIONS_PATH='$(COLLECTIONS_DIR)' PATH="$(abspath .venv-compat-$*)/bin:$$PATH" \
 		'.venv-compat-$*/bin/python' -m pytest tests/integration -m compat $(INTEGRATION_ARGS) $(PYTEST_ARGS)
