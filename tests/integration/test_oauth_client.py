@@ -1,4 +1,9 @@
-"""isc_oauth_client and isc_oauth_client_info against the emulator: idempotence, check mode, diff, bad input."""
+"""isc_oauth_client and isc_oauth_client_info against the emulator: idempotence, check mode, diff, bad input.
+
+Every scenario is a case of one batch: a single ansible-playbook run at -vvvv in which each case runs its tasks on an
+inventory host and an emulator tenant of its own (see ``Case`` in isc_playbook_runner). Each test's cases are added
+to CASES right above it; the test asserts on its case's task results and on the requests each task sent.
+"""
 
 from __future__ import annotations
 
@@ -6,218 +11,303 @@ import json
 
 import pytest
 
-from conftest import PATHS
-from isc_playbook_runner import ADMIN
+from case_batches import TenantCase
+from conftest import CREATE_SHAPES, case_of
+from isc_playbook_runner import Case, EXECUTION_PATHS
 
 pytestmark = pytest.mark.integration
 
 BASIC = dict(name='ci-pipeline', description='CI deploys', grant_types=['CLIENT_CREDENTIALS'], access_type='OFFLINE',
              access_token_validity_seconds=750, enabled=True)
 
-
-def env(tenant):
-    return dict(SAIL_BASE_URL=tenant.base_url, SAIL_CLIENT_ID=ADMIN['client_id'],
-                SAIL_CLIENT_SECRET=ADMIN['client_secret'])
+PATH_NAMES = list(EXECUTION_PATHS)  # 'controller', 'module'
 
 
-def client_task(args, module='isc_oauth_client', name='client', extra=''):
-    return '''
-    - hosts: all
-      gather_facts: false
-      tasks:
-        - name: %s
-          sailpoint_isc.oauth.%s: %s
-          register: out
-          %s
-    ''' % (name, module, json.dumps(args), extra)
+def task(name, args, module='isc_oauth_client', **keywords):
+    """One task of a case's task list (YAML): the collection's module with args, and task keywords such as
+    check_mode, diff, ignore_errors, no_log or register (JSON is YAML)."""
+    lines = ['- name: %s' % json.dumps(name), '  sailpoint_isc.oauth.%s: %s' % (module, json.dumps(args))]
+    lines += ['  %s: %s' % (keyword, json.dumps(value)) for keyword, value in keywords.items()]
+    return '\n'.join(lines) + '\n'
 
 
-def run_client(ansible, tenant, args, **kwargs):
-    return ansible(client_task(args, extra=kwargs.pop('extra', '')), env=env(tenant), **kwargs)
+def create_shape(shape):
+    """prepare for one OAuth client create-answer shape (as conftest's create_shape fixture has them): 'spec' as the
+    spec declares it, 'null-create-fields' with the emulator quirk of that name, on the case's tenant only."""
+    return lambda tenant: tenant.emulator.update_settings(tenant.name, quirks=[] if shape == 'spec' else [shape])
 
 
-@pytest.mark.usefixtures('create_shape')
-@PATHS
-def test_create_then_unchanged_on_second_run(acme, ansible, inventory):
-    first = run_client(ansible, acme, BASIC, inventory=inventory).assert_ok().task('client')['result']
+def faults(*rules):
+    """prepare: these emulator fault rules on the case's tenant."""
+    return lambda tenant: tenant.emulator.set_faults(tenant.name, list(rules))
+
+
+def client_ids(**names):
+    """tenant_vars of a TenantCase: a client per keyword (its value is the client's name), made through the admin API
+    before the run; the keyword becomes the host variable holding the client's id."""
+    return lambda tenant: dict((variable, tenant.create_client(name=name)['id']) for variable, name in names.items())
+
+
+def ok(case, name):
+    """The result of a task of the case that must have succeeded."""
+    assert case.status(name) == 'ok', (case.case.name, name, case.task(name).get('msg'))
+    return case.task(name)
+
+
+def failed(case, name):
+    """The result of a task of the case that must have failed (it runs with ignore_errors)."""
+    assert case.status(name) == 'failed', (case.case.name, name, case.task(name))
+    return case.task(name)
+
+
+CASES = []
+
+
+@pytest.fixture(scope='module')
+def batch(run_cases):
+    """Every case of CASES, in one ansible-playbook run (the first test that needs it starts it)."""
+    return run_cases(CASES)
+
+
+CASES += [Case('create-unchanged-%s-%s' % (shape, path), task('create', BASIC) + task('again', BASIC), path=path,
+               prepare=create_shape(shape)) for shape in CREATE_SHAPES for path in PATH_NAMES]
+
+
+@pytest.mark.parametrize('path', PATH_NAMES)
+@pytest.mark.parametrize('shape', CREATE_SHAPES)
+def test_create_then_unchanged_on_second_run(batch, shape, path):
+    case = case_of(batch, 'create-unchanged-%s-%s' % (shape, path))
+    first = ok(case, 'create')
     assert first['changed'] is True
     created = first['oauth_client']
     assert created['name'] == 'ci-pipeline' and 'secret' not in created
     assert first['client_id'] == created['id'] and len(first['client_secret']) >= 32
-    acme.clear_requests()
-    second = run_client(ansible, acme, BASIC, inventory=inventory).assert_ok().task('client')['result']
+    second = ok(case, 'again')
     assert second['changed'] is False and 'client_secret' not in second
-    assert acme.writes() == []
+    assert case.writes('again') == []
 
 
-def test_created_client_really_works(acme, ansible):
-    result = run_client(ansible, acme, BASIC).assert_ok().task('client')['result']
-    play = '''
-    - hosts: localhost
-      gather_facts: false
-      tasks:
-        - name: who
-          sailpoint_isc.oauth.isc_token_info:
-            client_id: "{{ cid }}"
-            client_secret: "{{ secret }}"
-          register: who
-    '''
-    who = ansible(play, env=dict(SAIL_BASE_URL=acme.base_url),
-                  extra_vars=dict(cid=result['client_id'], secret=result['client_secret'])).assert_ok()
-    assert who.task('who')['result']['client_id'] == result['client_id']
+CASES += [Case('created-client-works', task('create', BASIC, register='made') + task(
+    'who', dict(client_id='{{ made.client_id }}', client_secret='{{ made.client_secret }}'), module='isc_token_info'))]
 
 
-@PATHS
-def test_check_mode_create_predicts_without_writing(acme, ansible, inventory):
-    result = run_client(ansible, acme, BASIC, inventory=inventory, check=True, diff=True).assert_ok()
-    out = result.task('client')['result']
+def test_created_client_really_works(batch):
+    case = case_of(batch, 'created-client-works')
+    result = ok(case, 'create')
+    assert ok(case, 'who')['client_id'] == result['client_id']
+
+
+CASES += Case.on_both_paths('check-create', task('client', BASIC, check_mode=True, diff=True))
+
+
+@pytest.mark.parametrize('path', PATH_NAMES)
+def test_check_mode_create_predicts_without_writing(batch, path):
+    case = case_of(batch, 'check-create-' + path)
+    out = ok(case, 'client')
     assert out['changed'] is True and out['oauth_client']['id'] == '<assigned by ISC on creation>'
     assert out['client_secret'] == '<generated by ISC on creation>'
     assert out['diff']['before'] == {} and out['diff']['after']['name'] == 'ci-pipeline'
-    assert acme.writes() == []
+    assert case.writes() == []
 
 
-@PATHS
-def test_update_sends_one_patch_with_only_changed_fields(acme, ansible, inventory):
-    run_client(ansible, acme, BASIC).assert_ok()
-    acme.clear_requests()
-    change = dict(BASIC, description='CI deploys sources', enabled=False)
-    out = run_client(ansible, acme, change, inventory=inventory, diff=True).assert_ok().task('client')['result']
+UPDATED = dict(BASIC, description='CI deploys sources', enabled=False)
+CASES += Case.on_both_paths('update', task('create', BASIC) + task('update', UPDATED, diff=True)
+                            + task('again', UPDATED))
+
+
+@pytest.mark.parametrize('path', PATH_NAMES)
+def test_update_sends_one_patch_with_only_changed_fields(batch, path):
+    case = case_of(batch, 'update-' + path)
+    ok(case, 'create')
+    out = ok(case, 'update')
     assert out['changed'] is True and out['oauth_client']['enabled'] is False
     assert out['diff']['before']['description'] == 'CI deploys'
     assert out['diff']['after']['description'] == 'CI deploys sources'
     assert 'secret' not in out['diff']['before'] and 'secret' not in out['diff']['after']
-    assert [(w['method'], w['status']) for w in acme.writes()] == [('PATCH', 200)]
-    acme.clear_requests()
-    again = run_client(ansible, acme, change, inventory=inventory).assert_ok().task('client')['result']
-    assert again['changed'] is False and acme.writes() == []
+    assert [(w['method'], w['status']) for w in case.writes('update')] == [('PATCH', 200)]
+    again = ok(case, 'again')
+    assert again['changed'] is False and case.writes('again') == []
 
 
-def test_check_mode_update_predicts_without_writing(acme, ansible):
-    run_client(ansible, acme, BASIC).assert_ok()
-    acme.clear_requests()
-    out = run_client(ansible, acme, dict(BASIC, access_token_validity_seconds=900), check=True).assert_ok()
-    assert out.task('client')['result']['oauth_client']['accessTokenValiditySeconds'] == 900
-    assert acme.writes() == []
+CASES += [Case('check-update', task('create', BASIC)
+               + task('client', dict(BASIC, access_token_validity_seconds=900), check_mode=True))]
 
 
-def test_normalised_comparison_lists_and_numbers(acme, ansible):
-    spec = dict(BASIC, grant_types=['CLIENT_CREDENTIALS', 'REFRESH_TOKEN'], scope=['sp:scopes:all'],
-                redirect_uris=['https://b.example/cb', 'https://a.example/cb'])
-    run_client(ansible, acme, spec).assert_ok()
-    acme.clear_requests()
-    same = dict(spec, grant_types=['REFRESH_TOKEN', 'CLIENT_CREDENTIALS'], access_token_validity_seconds='750',
-                redirect_uris=['https://a.example/cb', 'https://b.example/cb'])
-    assert run_client(ansible, acme, same).assert_ok().task('client')['result']['changed'] is False
-    assert acme.writes() == []
+def test_check_mode_update_predicts_without_writing(batch):
+    case = case_of(batch, 'check-update')
+    ok(case, 'create')
+    assert ok(case, 'client')['oauth_client']['accessTokenValiditySeconds'] == 900
+    assert case.writes('client') == []
 
 
-def test_only_options_set_are_compared(acme, ansible):
-    run_client(ansible, acme, dict(BASIC, business_name='Acme')).assert_ok()
-    acme.clear_requests()
-    out = run_client(ansible, acme, dict(name='ci-pipeline', enabled=True)).assert_ok().task('client')['result']
+NORMALISED = dict(BASIC, grant_types=['CLIENT_CREDENTIALS', 'REFRESH_TOKEN'], scope=['sp:scopes:all'],
+                  redirect_uris=['https://b.example/cb', 'https://a.example/cb'])
+CASES += [Case('normalised', task('create', NORMALISED) + task('same', dict(
+    NORMALISED, grant_types=['REFRESH_TOKEN', 'CLIENT_CREDENTIALS'], access_token_validity_seconds='750',
+    redirect_uris=['https://a.example/cb', 'https://b.example/cb'])))]
+
+
+def test_normalised_comparison_lists_and_numbers(batch):
+    case = case_of(batch, 'normalised')
+    ok(case, 'create')
+    assert ok(case, 'same')['changed'] is False
+    assert case.writes('same') == []
+
+
+CASES += [Case('only-options-set', task('create', dict(BASIC, business_name='Acme'))
+               + task('client', dict(name='ci-pipeline', enabled=True)))]
+
+
+def test_only_options_set_are_compared(batch):
+    case = case_of(batch, 'only-options-set')
+    ok(case, 'create')
+    out = ok(case, 'client')
     assert out['changed'] is False and out['oauth_client']['businessName'] == 'Acme'
 
 
-def test_unpatchable_scope_change_fails_without_write(acme, ansible):
-    run_client(ansible, acme, BASIC).assert_ok()
-    acme.clear_requests()
-    run = run_client(ansible, acme, dict(BASIC, scope=['idn:sources:read']))
-    assert run.rc != 0
-    msg = run.task('client')['result']['msg']
+CASES += [Case('unpatchable-scope', task('create', BASIC)
+               + task('client', dict(BASIC, scope=['idn:sources:read']), ignore_errors=True))]
+
+
+def test_unpatchable_scope_change_fails_without_write(batch):
+    case = case_of(batch, 'unpatchable-scope')
+    ok(case, 'create')
+    msg = failed(case, 'client')['msg']
     assert 'scope' in msg and 'cannot be changed in place' in msg and 'recreate=true' in msg
-    assert acme.writes() == []
+    assert case.writes('client') == []
 
 
-@pytest.mark.usefixtures('create_shape')
-def test_recreate_replaces_the_client_with_new_id_and_secret(acme, ansible):
-    first = run_client(ansible, acme, BASIC).assert_ok().task('client')['result']
-    acme.clear_requests()
-    change = dict(BASIC, scope=['idn:sources:read'], type='PUBLIC', recreate=True)
-    check = run_client(ansible, acme, change, check=True).assert_ok().task('client')['result']
-    assert check['changed'] is True and acme.writes() == []
-    out = run_client(ansible, acme, change).assert_ok().task('client')['result']
+RECREATED = dict(BASIC, scope=['idn:sources:read'], type='PUBLIC', recreate=True)
+CASES += [Case('recreate-%s' % shape, task('create', BASIC) + task('check', RECREATED, check_mode=True)
+               + task('recreate', RECREATED) + task('again', RECREATED), prepare=create_shape(shape))
+          for shape in CREATE_SHAPES]
+
+
+@pytest.mark.parametrize('shape', CREATE_SHAPES)
+def test_recreate_replaces_the_client_with_new_id_and_secret(batch, shape):
+    case = case_of(batch, 'recreate-' + shape)
+    first = ok(case, 'create')
+    check = ok(case, 'check')
+    assert check['changed'] is True and case.writes('check') == []
+    out = ok(case, 'recreate')
     assert out['changed'] is True and out['client_id'] != first['client_id'] and out['client_secret']
     assert out['oauth_client']['scope'] == ['idn:sources:read'] and out['oauth_client']['type'] == 'PUBLIC'
     assert out['oauth_client']['description'] == 'CI deploys'
     assert any('new id and a new secret' in w for w in out.get('warnings', []))
     # The replacement first (under a provisional name), the old client deleted only after delivery, then the rename.
-    assert [w['method'] for w in acme.writes()] == ['POST', 'DELETE', 'PATCH']
-    again = run_client(ansible, acme, change).assert_ok().task('client')['result']
-    assert again['changed'] is False
+    assert [w['method'] for w in case.writes('recreate')] == ['POST', 'DELETE', 'PATCH']
+    assert ok(case, 'again')['changed'] is False
 
 
-@PATHS
-def test_absent_deletes_then_is_unchanged(acme, ansible, inventory):
-    run_client(ansible, acme, BASIC).assert_ok()
-    acme.clear_requests()
-    gone = dict(name='ci-pipeline', state='absent')
-    check = run_client(ansible, acme, gone, inventory=inventory, check=True).assert_ok()
-    assert check.task('client')['result']['changed'] is True and acme.writes() == []
-    out = run_client(ansible, acme, gone, inventory=inventory).assert_ok().task('client')['result']
+ABSENT = dict(name='ci-pipeline', state='absent')
+CASES += Case.on_both_paths('absent', task('create', BASIC) + task('check', ABSENT, check_mode=True)
+                            + task('delete', ABSENT) + task('again', ABSENT))
+
+
+@pytest.mark.parametrize('path', PATH_NAMES)
+def test_absent_deletes_then_is_unchanged(batch, path):
+    case = case_of(batch, 'absent-' + path)
+    ok(case, 'create')
+    assert ok(case, 'check')['changed'] is True and case.writes('check') == []
+    out = ok(case, 'delete')
     assert out['changed'] is True and out['oauth_client'] is None
-    assert [w['method'] for w in acme.writes()] == ['DELETE']
-    assert run_client(ansible, acme, gone, inventory=inventory).assert_ok().task('client')['result']['changed'] is False
+    assert [w['method'] for w in case.writes('delete')] == ['DELETE']
+    assert ok(case, 'again')['changed'] is False
 
 
-def test_identity_by_id_allows_rename(acme, ansible):
-    created = acme.create_client(name='old-name')
-    out = run_client(ansible, acme, dict(id=created['id'], name='new-name')).assert_ok().task('client')['result']
+CASES += [TenantCase('rename-by-id', task('rename', dict(id='{{ old_id }}', name='new-name')),
+                     tenant_vars=client_ids(old_id='old-name'))]
+
+
+def test_identity_by_id_allows_rename(batch):
+    case = case_of(batch, 'rename-by-id')
+    out = ok(case, 'rename')
     assert out['changed'] is True and out['oauth_client']['name'] == 'new-name'
-    assert out['oauth_client']['id'] == created['id']
+    assert out['oauth_client']['id'] == case.case.hostvars['old_id']
 
 
-def test_unknown_id_is_an_error(acme, ansible):
-    run = run_client(ansible, acme, dict(BASIC, id='00000000-0000-0000-0000-000000000000'))
-    assert run.rc != 0 and 'No OAuth client with id' in run.task('client')['result']['msg']
-    assert acme.writes() == []
+CASES += [Case('unknown-id', task('client', dict(BASIC, id='00000000-0000-0000-0000-000000000000'),
+                                  ignore_errors=True))]
 
 
-def test_duplicate_names_are_never_guessed(acme, ansible):
-    one = acme.create_client(name='twin')
-    two = acme.create_client(name='twin')
-    acme.clear_requests()
-    run = run_client(ansible, acme, dict(name='twin', enabled=False))
-    assert run.rc != 0
-    msg = run.task('client')['result']['msg']
-    assert one['id'] in msg and two['id'] in msg and 'set id' in msg
-    assert acme.writes() == []
+def test_unknown_id_is_an_error(batch):
+    case = case_of(batch, 'unknown-id')
+    assert 'No OAuth client with id' in failed(case, 'client')['msg']
+    assert case.writes() == []
 
 
-def test_lost_create_answer_is_found_under_its_provisional_name_and_made_again(acme, ansible, emulator):
-    emulator.set_faults('acme', [dict(method='POST', path='/oauth-clients/v1', action='drop_after_apply',
-                                      count=1)])
-    out = run_client(ansible, acme, BASIC).assert_ok().task('client')['result']
+CASES += [TenantCase('duplicate-names', task('client', dict(name='twin', enabled=False), ignore_errors=True),
+                     tenant_vars=lambda tenant: dict(twin_ids=[tenant.create_client(name='twin')['id']
+                                                               for _twin in range(2)]))]
+
+
+def test_duplicate_names_are_never_guessed(batch):
+    case = case_of(batch, 'duplicate-names')
+    one, two = case.case.hostvars['twin_ids']
+    msg = failed(case, 'client')['msg']
+    assert one in msg and two in msg and 'set id' in msg
+    assert case.writes() == []
+
+
+CASES += [Case('lost-create-answer', task('client', BASIC), prepare=faults(
+    dict(method='POST', path='/oauth-clients/v1', action='drop_after_apply', count=1)))]
+
+
+def test_lost_create_answer_is_found_under_its_provisional_name_and_made_again(batch):
+    case = case_of(batch, 'lost-create-answer')
+    out = ok(case, 'client')
     assert out['changed'] is True and out['client_secret']
     assert any('answer carrying its secret was lost' in w for w in out['warnings'])
-    named = acme.api('GET', '/oauth-clients/v1')
+    named = case.tenant.api('GET', '/oauth-clients/v1')
     assert [c['name'] for c in named] == ['ci-pipeline'] and named[0]['id'] == out['client_id']
-    assert [w['method'] for w in acme.writes()] == ['POST', 'DELETE', 'POST', 'PATCH']
+    assert [w['method'] for w in case.writes()] == ['POST', 'DELETE', 'POST', 'PATCH']
 
 
-def test_create_answered_after_the_timeout_never_makes_a_second_client(acme, ansible, emulator):
-    emulator.set_faults('acme', [dict(method='POST', path='/oauth-clients/v1', action='delay', delay=5, count=1)])
-    first = run_client(ansible, acme, dict(BASIC, timeout=2, max_retries=0))
-    second = run_client(ansible, acme, BASIC).assert_ok().task('client')['result']
-    clients = acme.api('GET', '/oauth-clients/v1')
+# The emulator answers the create after 5 s; the first task gives up waiting after 2 s. The second task stands for
+# the next run, which in a run of its own starts seconds later: it starts once the late create has landed (the
+# emulator logs a delayed request when it has answered it; the control API is not ISC traffic).
+LATE_CREATE_LANDED = '''
+- name: the late create has landed
+  ansible.builtin.debug:
+    msg: "{{ lookup('ansible.builtin.url', isc_test_emulator_control ~ '/requests', split_lines=false,
+             use_proxy=false) | from_json | selectattr('fault', 'defined') | selectattr('fault', 'eq', 'delay')
+             | list | length }}"
+  register: late
+  until: late.msg | int == 1
+  retries: 20
+  delay: 1
+'''
+CASES += [Case('late-create', task('first', dict(BASIC, timeout=2, max_retries=0), ignore_errors=True)
+               + LATE_CREATE_LANDED + task('second', BASIC),
+               prepare=faults(dict(method='POST', path='/oauth-clients/v1', action='delay', delay=5, count=1)))]
+
+
+def test_create_answered_after_the_timeout_never_makes_a_second_client(batch):
+    case = case_of(batch, 'late-create')
+    first = case.task('first')
+    ok(case, 'the late create has landed')
+    second = ok(case, 'second')
+    clients = case.tenant.api('GET', '/oauth-clients/v1')
     assert [c['name'] for c in clients] == ['ci-pipeline']
-    if first.rc == 0:  # the bounded look-up saw it: deleted (its secret was lost) and made again
-        assert second['changed'] is False and clients[0]['id'] == first.task('client')['result']['client_id']
+    if case.status('first') == 'ok':  # the bounded look-up saw it: deleted (its secret was lost) and made again
+        assert second['changed'] is False and clients[0]['id'] == first['client_id']
     else:  # unseen in time: "outcome unknown", and the late arrival is removed by the next run
-        assert 'outcome of creating' in first.task('client')['result']['msg']
+        assert 'outcome of creating' in failed(case, 'first')['msg']
         assert second['changed'] is True and clients[0]['id'] == second['client_id']
         assert [r['action'] for r in second['recovered']] == ['deleted']
 
 
-def test_transient_503_on_create_is_retried_without_duplicates(acme, ansible, emulator):
-    emulator.set_faults('acme', [dict(method='POST', path='/oauth-clients/v1', action='status', status=503,
-                                      count=2)])
-    out = run_client(ansible, acme, BASIC).assert_ok().task('client')['result']
-    assert out['changed'] is True
-    assert len([c for c in acme.api('GET', '/oauth-clients/v1') if c['name'] == 'ci-pipeline']) == 1
+CASES += [Case('transient-503', task('client', BASIC), prepare=faults(
+    dict(method='POST', path='/oauth-clients/v1', action='status', status=503, count=2)))]
 
 
-@pytest.mark.parametrize('args, message', [
+def test_transient_503_on_create_is_retried_without_duplicates(batch):
+    case = case_of(batch, 'transient-503')
+    assert ok(case, 'client')['changed'] is True
+    assert len([c for c in case.tenant.api('GET', '/oauth-clients/v1') if c['name'] == 'ci-pipeline']) == 1
+
+
+BAD_INPUT = [
     (dict(BASIC, grant_types=['PASSWORD']), 'value of grant_types must be one or more of'),
     (dict(BASIC, access_type='SOMETIMES'), 'value of access_type must be one of'),
     (dict(BASIC, access_token_validity_seconds=0), 'access_token_validity_seconds must be between 1 and'),
@@ -250,146 +340,175 @@ def test_transient_503_on_create_is_retried_without_duplicates(acme, ansible, em
     (dict(BASIC, grant_types=[]), 'at least one grant type'),
     (dict(BASIC, enabled='perhaps'), 'is not a valid boolean'),
     (dict(BASIC, colour='blue'), 'Unsupported parameters'),
-])
-def test_bad_input_fails_clearly_without_writing(acme, ansible, args, message):
-    run = run_client(ansible, acme, args)
-    assert run.rc != 0
-    assert message in run.task('client')['result']['msg'], run.task('client')['result']['msg']
-    assert acme.writes() == []
+]
 
 
-@pytest.mark.parametrize('version, path', [
+def bad_input_task(args, message):
+    """The name of a BAD_INPUT row's task in the bad-input case (every row is a task of that one case: none of them
+    may write, which each row's test checks for its own task)."""
+    return 'bad input %d' % BAD_INPUT.index((args, message))
+
+
+CASES += [Case('bad-input', ''.join(task(bad_input_task(args, message), args, ignore_errors=True)
+                                    for args, message in BAD_INPUT))]
+
+
+@pytest.mark.parametrize('args, message', BAD_INPUT)
+def test_bad_input_fails_clearly_without_writing(batch, args, message):
+    case = case_of(batch, 'bad-input')
+    name = bad_input_task(args, message)
+    msg = failed(case, name)['msg']
+    assert message in msg, msg
+    assert case.writes(name) == []
+
+
+API_VERSIONS = [
     ('v1', '/oauth-clients/v1'), ('v3', '/v3/oauth-clients'), ('beta', '/beta/oauth-clients'),
     ('v2024', '/v2024/oauth-clients'), ('v2025', '/v2025/oauth-clients'), ('v2026', '/v2026/oauth-clients'),
-])
-def test_every_api_version_uses_its_paths(acme, ansible, version, path):
-    args = dict(BASIC, api_version=version)
-    run_client(ansible, acme, args).assert_ok()
-    run_client(ansible, acme, dict(args, enabled=False)).assert_ok()
-    run_client(ansible, acme, dict(name=BASIC['name'], api_version=version, state='absent')).assert_ok()
+]
+CASES += [Case('api-version-%s' % version, task('create', dict(BASIC, api_version=version))
+               + task('disable', dict(BASIC, api_version=version, enabled=False))
+               + task('delete', dict(name=BASIC['name'], api_version=version, state='absent')))
+          for version, _path in API_VERSIONS]
+
+
+@pytest.mark.parametrize('version, path', API_VERSIONS)
+def test_every_api_version_uses_its_paths(batch, version, path):
+    case = case_of(batch, 'api-version-' + version)
+    for name in ('create', 'disable', 'delete'):
+        ok(case, name)
     api = [(r['method'], r['path'].rsplit('/', 1)[0] if r['method'] in ('PATCH', 'DELETE') else r['path'])
-           for r in acme.requests() if r['path'] != '/oauth/token']
+           for r in case.requests() if r['path'] != '/oauth/token']
     assert set(p for _m, p in api) == {path}
     assert [m for m, _p in api if m != 'GET'] == ['POST', 'PATCH', 'PATCH', 'DELETE']  # create = POST + rename
 
 
-@PATHS
-def test_info_lists_by_id_by_name_and_filters(acme, ansible, inventory):
-    one = acme.create_client(name='alpha')
-    acme.create_client(name='beta')
-    acme.clear_requests()
-    play = '''
-    - hosts: all
-      gather_facts: false
-      tasks:
-        - name: all
-          sailpoint_isc.oauth.isc_oauth_client_info:
-          register: all_clients
-        - name: by id
-          sailpoint_isc.oauth.isc_oauth_client_info: {id: "%s"}
-        - name: by name
-          sailpoint_isc.oauth.isc_oauth_client_info: {name: beta}
-        - name: never used
-          sailpoint_isc.oauth.isc_oauth_client_info: {filters: lastUsed isnull}
-        - name: missing id
-          sailpoint_isc.oauth.isc_oauth_client_info: {id: "00000000-0000-0000-0000-000000000000"}
-    ''' % one['id']
-    run = ansible(play, env=env(acme), inventory=inventory, check=True).assert_ok()
-    assert sorted(c['name'] for c in run.task('all')['result']['oauth_clients']) == ['alpha', 'beta']
-    assert [c['name'] for c in run.task('by id')['result']['oauth_clients']] == ['alpha']
-    assert [c['name'] for c in run.task('by name')['result']['oauth_clients']] == ['beta']
-    assert len(run.task('never used')['result']['oauth_clients']) == 2
-    assert run.task('missing id')['result']['oauth_clients'] == []
-    for result in run.results:
-        for client in result['result'].get('oauth_clients', []):
+INFO_TASKS = '''
+- name: all
+  sailpoint_isc.oauth.isc_oauth_client_info:
+  check_mode: true
+- name: by id
+  sailpoint_isc.oauth.isc_oauth_client_info: {id: "{{ alpha_id }}"}
+  check_mode: true
+- name: by name
+  sailpoint_isc.oauth.isc_oauth_client_info: {name: beta}
+  check_mode: true
+- name: never used
+  sailpoint_isc.oauth.isc_oauth_client_info: {filters: lastUsed isnull}
+  check_mode: true
+- name: missing id
+  sailpoint_isc.oauth.isc_oauth_client_info: {id: "00000000-0000-0000-0000-000000000000"}
+  check_mode: true
+'''
+CASES += [TenantCase('info-%s' % path, INFO_TASKS, path=path, tenant_vars=client_ids(alpha_id='alpha', beta_id='beta'))
+          for path in PATH_NAMES]
+
+
+@pytest.mark.parametrize('path', PATH_NAMES)
+def test_info_lists_by_id_by_name_and_filters(batch, path):
+    case = case_of(batch, 'info-' + path)
+    assert sorted(c['name'] for c in ok(case, 'all')['oauth_clients']) == ['alpha', 'beta']
+    assert [c['name'] for c in ok(case, 'by id')['oauth_clients']] == ['alpha']
+    assert [c['name'] for c in ok(case, 'by name')['oauth_clients']] == ['beta']
+    assert len(ok(case, 'never used')['oauth_clients']) == 2
+    assert ok(case, 'missing id')['oauth_clients'] == []
+    for record in case.records:
+        for client in record['result'].get('oauth_clients', []):
             assert 'secret' not in client
-    assert acme.writes() == []
+    assert case.writes() == []
 
 
-def test_info_bad_filter_is_a_clear_error(acme, ansible):
-    run = ansible(client_task(dict(filters='name eq "x"'), module='isc_oauth_client_info'), env=env(acme))
-    assert run.rc != 0 and 'HTTP 400' in run.task('client')['result']['msg']
+CASES += [Case('info-bad-filter', task('client', dict(filters='name eq "x"'), module='isc_oauth_client_info',
+                                       ignore_errors=True))]
 
 
-def test_plain_user_gets_a_clear_403(acme, ansible):
-    run = ansible(client_task(BASIC), env=dict(SAIL_BASE_URL=acme.base_url, SAIL_CLIENT_ID='user-client-id',
-                                               SAIL_CLIENT_SECRET='user-client-secret'))
-    assert run.rc != 0
-    msg = run.task('client')['result']['msg']
+def test_info_bad_filter_is_a_clear_error(batch):
+    assert 'HTTP 400' in failed(case_of(batch, 'info-bad-filter'), 'client')['msg']
+
+
+CASES += [Case('plain-user', task('client', BASIC, ignore_errors=True),
+               hostvars=dict(isc_client_id='user-client-id', isc_client_secret='user-client-secret'))]
+
+
+def test_plain_user_gets_a_clear_403(batch):
+    case = case_of(batch, 'plain-user')
+    msg = failed(case, 'client')['msg']
     assert 'HTTP 403' in msg and 'ORG_ADMIN' in msg
-    assert acme.writes() == []
+    assert case.writes() == []
 
 
-def test_no_secret_in_output_diff_or_warnings_at_vvvv(acme, ansible, tmp_path):
-    saved = tmp_path / 'secret.json'
-    play = '''
-    - hosts: localhost
-      gather_facts: false
-      tasks:
-        - name: create
-          sailpoint_isc.oauth.isc_oauth_client: %s
-          register: made
-          no_log: true
-        - name: store
-          ansible.builtin.copy:
-            dest: "%s"
-            content: "{{ {'id': made.client_id, 'secret': made.client_secret} | to_json }}"
-            mode: "0600"
-          no_log: true
-        - name: recreate with diff
-          sailpoint_isc.oauth.isc_oauth_client: %s
-          register: again
-          no_log: true
-        - name: update with diff
-          sailpoint_isc.oauth.isc_oauth_client: %s
-        - name: info
-          sailpoint_isc.oauth.isc_oauth_client_info:
-    ''' % (json.dumps(BASIC), saved, json.dumps(dict(BASIC, scope=['a:b'], recreate=True)),
-           json.dumps(dict(BASIC, description='changed')))
-    run = ansible(play, env=env(acme), verbosity=4, diff=True).assert_ok()
-    first_secret = json.loads(saved.read_text())['secret']
-    assert first_secret not in run.output
-    assert 'admin-client-secret' not in run.output
-    assert 'eyJ' not in run.output
+SAVED_SECRET = 'no-secret-at-vvvv.json'  # in the batch's working directory (the playbook's), which no scan reads
+STORE_THE_SECRET = '''
+- name: store
+  ansible.builtin.copy:
+    dest: "{{ playbook_dir }}/%s"
+    content: "{{ {'id': made.client_id, 'secret': made.client_secret} | to_json }}"
+    mode: "0600"
+  no_log: true
+''' % SAVED_SECRET
+CASES += [Case('no-secret-at-vvvv', task('create', BASIC, register='made', no_log=True, diff=True)
+               + STORE_THE_SECRET
+               + task('recreate with diff', dict(BASIC, scope=['a:b'], recreate=True), no_log=True, diff=True)
+               + task('update with diff', dict(BASIC, description='changed'), diff=True)
+               + task('info', None, module='isc_oauth_client_info', diff=True))]
 
 
-@pytest.mark.usefixtures('create_shape')
-def test_empty_values_clear_fields_and_compare_alike(acme, ansible):
-    full = dict(BASIC, business_name='Acme', homepage_url='https://acme.example',
-                grant_types=['CLIENT_CREDENTIALS', 'AUTHORIZATION_CODE'], redirect_uris=['https://acme.example/cb'])
-    run_client(ansible, acme, full).assert_ok()
-    cleared = dict(BASIC, business_name='', homepage_url='', redirect_uris=[])
-    out = run_client(ansible, acme, cleared).assert_ok().task('client')['result']
-    assert out['changed'] is True
-    stored = acme.api('GET', '/oauth-clients/v1')[0]
+def test_no_secret_in_output_diff_or_warnings_at_vvvv(batch):
+    case = case_of(batch, 'no-secret-at-vvvv')
+    for name in ('create', 'store', 'recreate with diff', 'update with diff', 'info'):
+        ok(case, name)
+    first_secret = json.loads((batch.run.work / SAVED_SECRET).read_text())['secret']
+    # The output of the batch holds this case's and every other case's: stricter than this case's output alone.
+    assert first_secret not in batch.run.output
+    assert 'admin-client-secret' not in batch.run.output
+    assert 'eyJ' not in batch.run.output
+
+
+FULL = dict(BASIC, business_name='Acme', homepage_url='https://acme.example',
+            grant_types=['CLIENT_CREDENTIALS', 'AUTHORIZATION_CODE'], redirect_uris=['https://acme.example/cb'])
+CLEARED = dict(BASIC, business_name='', homepage_url='', redirect_uris=[])
+CASES += [Case('empty-values-%s' % shape, task('create', FULL) + task('clear', CLEARED) + task('again', CLEARED),
+               prepare=create_shape(shape)) for shape in CREATE_SHAPES]
+
+
+@pytest.mark.parametrize('shape', CREATE_SHAPES)
+def test_empty_values_clear_fields_and_compare_alike(batch, shape):
+    case = case_of(batch, 'empty-values-' + shape)
+    ok(case, 'create')
+    assert ok(case, 'clear')['changed'] is True
+    stored = case.tenant.api('GET', '/oauth-clients/v1')[0]  # 'again' below writes nothing (asserted)
     assert not stored.get('businessName') and not stored.get('homepageUrl') and not stored.get('redirectUris')
-    acme.clear_requests()
     # A client created without them (null or ""/[] depending on the tenant) compares equal to the empty values.
-    again = run_client(ansible, acme, cleared).assert_ok().task('client')['result']
-    assert again['changed'] is False and acme.writes() == []
+    again = ok(case, 'again')
+    assert again['changed'] is False and case.writes('again') == []
 
 
-def test_every_client_is_found_beyond_250_with_or_without_default_paging(acme, ansible, emulator, list_paging):
-    emulator.seed('acme', oauth_clients=dict(count=300, name='bulk-{index}', description=BASIC['description'],
-                                             accessTokenValiditySeconds=750, grantTypes=['CLIENT_CREDENTIALS'],
-                                             accessType='OFFLINE', enabled=True))
-    acme.clear_requests()
-    play = '''
-    - hosts: localhost
-      gather_facts: false
-      tasks:
-        - name: info
-          sailpoint_isc.oauth.isc_oauth_client_info:
-        - name: last
-          sailpoint_isc.oauth.isc_oauth_client: %s
-    ''' % json.dumps(dict(BASIC, name='bulk-299'))
-    run = ansible(play, env=env(acme)).assert_ok()
-    assert len(run.task('info')['result']['oauth_clients']) == 300
-    assert run.task('last')['result']['changed'] is False
-    lists = [r['query'] for r in acme.requests() if r['method'] == 'GET' and r['path'] == '/oauth-clients/v1']
+def seed_bulk_clients(page_size):
+    """prepare: 300 clients bulk-1..bulk-300 seeded (not created through the API), and list answers of at most
+    page_size objects when no limit is sent (None: every object, as the list operations declare)."""
+    def prepare(tenant):
+        tenant.emulator.seed(tenant.name, oauth_clients=dict(
+            count=300, name='bulk-{index}', description=BASIC['description'], accessTokenValiditySeconds=750,
+            grantTypes=['CLIENT_CREDENTIALS'], accessType='OFFLINE', enabled=True))
+        tenant.emulator.update_settings(tenant.name, default_page_size=page_size)
+    return prepare
+
+
+PAGE_SIZES = {'unpaged': None, 'paged-250': 250}
+CASES += [Case('beyond-250-%s' % paging, task('info', None, module='isc_oauth_client_info')
+               + task('last', dict(BASIC, name='bulk-299')), prepare=seed_bulk_clients(page_size))
+          for paging, page_size in PAGE_SIZES.items()]
+
+
+@pytest.mark.parametrize('paging', PAGE_SIZES)
+def test_every_client_is_found_beyond_250_with_or_without_default_paging(batch, paging):
+    case = case_of(batch, 'beyond-250-' + paging)
+    assert len(ok(case, 'info')['oauth_clients']) == 300
+    assert ok(case, 'last')['changed'] is False
+    lists = [r['query'] for r in case.requests() if r['method'] == 'GET' and r['path'] == '/oauth-clients/v1']
     # The first list call sends only what the operation declares; the next page is asked for only after a full one.
-    if list_paging is None:
+    if PAGE_SIZES[paging] is None:
         assert lists == [{}, {}]
     else:
         assert lists == [{}, {'limit': '250', 'offset': '250'}] * 2
-    assert acme.writes() == []
+    assert case.writes() == []
