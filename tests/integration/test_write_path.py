@@ -8,16 +8,22 @@ its id, and what an unfinished write left behind is removed (or adopted) and rep
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import re
 import signal
 import subprocess
 import time
+import traceback
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from conftest import CASE_TENANTS, assert_no_leaks
+from isc_emulator.tenant import Tenant
 from isc_playbook_runner import ADMIN, BIN
-from isc_playbook_runner import playbook_environment, write_inventory
+from isc_playbook_runner import playbook_environment, run_playbook, write_inventory
 
 pytestmark = pytest.mark.integration
 
@@ -44,8 +50,10 @@ def env(tenant):
                 SAIL_CLIENT_SECRET=ADMIN['client_secret'])
 
 
-def summary(run):
-    return [r['result']['api_clients_summary'] for r in run.results if r['result'].get('api_clients_summary')][-1]
+def summary(run, host=None):
+    """The last api_clients_summary the role set as a fact in the run (for host, when given)."""
+    facts = [r['result'].get('ansible_facts', {}) for r in run.results if host in (None, r['host'])]
+    return [f['api_clients_summary'] for f in facts if f.get('api_clients_summary')][-1]
 
 
 def files_by_client_id(secrets_dir):
@@ -151,16 +159,57 @@ def my_tokens(tenant):
             if not t['name'].startswith('seed-')]
 
 
-def start_playbook(ansible_run, collections_path, tmp_path, play, tenant):
+# The kill -9 tests run their scenarios side by side, each on an emulator tenant and in a directory of its own: most
+# of a scenario is waiting (for the kill point, for a held-back answer), and the waits of one overlap the work of
+# the others. A scenario that fails makes the test fail with its name and traceback.
+
+SIDE_BY_SIDE = 4  # the most scenarios a test runs at once
+
+
+@pytest.fixture
+def own_tenants(emulator):
+    """SIDE_BY_SIDE tenants for scenarios side by side, each restarted: the last of the session emulator's case-batch
+    tenants (run_cases hands them out from the front, and this file runs no case batch). Afterwards none may have
+    seen a request or an answer outside the OpenAPI contract."""
+    tenants = [Tenant(emulator, name) for name in CASE_TENANTS[-SIDE_BY_SIDE:]]
+    for tenant in tenants:
+        tenant.restart()
+    yield tenants
+    for tenant in tenants:
+        assert tenant.violations() == [], 'tenant %s: requests or responses outside the OpenAPI contract' % tenant.name
+
+
+def side_by_side(scenarios):
+    """Run each scenario ({name: function}) in a thread of its own; their results by name, or an AssertionError
+    with the traceback of every scenario that failed."""
+    with ThreadPoolExecutor(max_workers=len(scenarios)) as pool:
+        futures = dict((name, pool.submit(function)) for name, function in scenarios.items())
+    failures = ['--- scenario %s ---\n%s' % (name, ''.join(traceback.format_exception(
+        type(future.exception()), future.exception(), future.exception().__traceback__))[-4000:])
+        for name, future in futures.items() if future.exception() is not None]
+    assert not failures, '%d of %d scenarios failed:\n%s' % (len(failures), len(scenarios), '\n'.join(failures))
+    return dict((name, future.result()) for name, future in futures.items())
+
+
+def start_playbook(collections_path, work, play, tenant, token_cache_dir):
     """ansible-playbook in its own process group (as a CI job or a terminal runs it), for killing it whole."""
-    work = tmp_path / 'killed'
-    work.mkdir(exist_ok=True)
+    work.mkdir(parents=True)
     (work / 'playbook.yml').write_text(play)
     write_inventory(None, work)
-    run_env = playbook_environment(collections_path, work, token_cache_dir=ansible_run.cache_dir, extra=env(tenant))
+    run_env = playbook_environment(collections_path, work, token_cache_dir=token_cache_dir, extra=env(tenant))
     return subprocess.Popen([str(BIN / 'ansible-playbook'), '-i', 'inventory.ini', 'playbook.yml'],
                             cwd=str(work), env=run_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
+
+
+def run_scanned(emulator, collections_path, work, play, tenant, token_cache_dir):
+    """A run as the ansible fixture makes one (-vvvv, then the leak scan), in work: the fixture numbers its run
+    directories in one tmp_path, which threads would race for."""
+    run_env = playbook_environment(collections_path, work, token_cache_dir=token_cache_dir,
+                                   results_file=work / 'results.jsonl', extra=env(tenant))
+    run = run_playbook(play, run_env, work, verbosity=4, timeout=600)
+    assert_no_leaks(emulator, run, [work / 'tmp', work / 'ansible-home', token_cache_dir])
+    return run
 
 
 def descendants(pid):
@@ -183,91 +232,169 @@ def descendants(pid):
 
 
 def kill_when(process, condition, everything=True, timeout=120):
-    """SIGKILL once condition() holds: the process group, and with everything also every task worker below it."""
+    """SIGKILL once condition() holds: the process group, and with everything also every task worker below it.
+    False when the run ended first; a run still going when the wait fails is killed too."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            workers = descendants(process.pid) if everything else []
+    try:
+        while time.monotonic() < deadline:
+            if condition():
+                workers = descendants(process.pid) if everything else []
+                os.killpg(process.pid, signal.SIGKILL)
+                for pid in workers:
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+                process.wait(timeout=30)
+                return True
+            if process.poll() is not None:
+                return False
+            time.sleep(0.02)
+        raise AssertionError('the condition was not reached in %d s' % timeout)
+    finally:
+        if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
-            for pid in workers:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
             process.wait(timeout=30)
-            return True
-        if process.poll() is not None:
-            return False
-        time.sleep(0.02)
-    raise AssertionError('the condition was not reached in %d s' % timeout)
+
+
+CLIENT_NAMES = ['app-%02d' % n for n in range(10)]  # the 7th rename leaves three clients to go
+KILL_POINTS = dict((('after-1st-create', ('POST', 1)), ('after-2nd-rename', ('PATCH', 2)),
+                    ('after-5th-create', ('POST', 5)), ('after-7th-rename', ('PATCH', 7))))
+ANSWER_DELAY = 0.15  # seconds added to every OAuth client answer, so that a kill lands in the middle of the run
+
+# One more run for every scenario of a test at once: a host per scenario, pointed at its tenant. One play over all
+# hosts, as users run the role (a case batch's per-host include would run the role host after host).
+ROLE_ON_EVERY_HOST = '''
+- hosts: all
+  gather_facts: false
+  roles:
+    - sailpoint_isc.oauth.api_clients
+'''
+
+
+def provisional_clients(tenant):
+    return [c for c in tenant.state()['oauthClients'] if re.search(PROVISIONAL, c['name'])]
+
+
+def run_role_on_each(collections_path, work, tenants, secrets_dirs):
+    """The api_clients role over CLIENT_NAMES once more for each scenario ({name: secrets_dir}, in the order of
+    tenants), all in one run at the default verbosity: {scenario name: api_clients_summary}."""
+    hosts = {}
+    for (name, secrets_dir), tenant in zip(secrets_dirs.items(), tenants):
+        hosts[name] = dict(ansible_connection='local', ansible_python_interpreter='{{ ansible_playbook_python }}',
+                           isc_base_url=tenant.base_url, isc_client_id=ADMIN['client_id'],
+                           isc_client_secret=ADMIN['client_secret'],
+                           api_clients_definitions=[dict(CLIENT, name=client) for client in CLIENT_NAMES],
+                           api_clients_secrets_dir=str(secrets_dir), api_clients_environment='acme')
+    work.mkdir(parents=True)
+    inventory = work / 'inventory.json'
+    inventory.write_text(json.dumps(dict(all=dict(hosts=hosts))))
+    run_env = playbook_environment(collections_path, work, results_file=work / 'results.jsonl')
+    run = run_playbook(ROLE_ON_EVERY_HOST, run_env, work, inventory=inventory, forks=len(hosts),
+                       timeout=600).assert_ok()
+    return dict((name, summary(run, host=name)) for name in hosts)
 
 
 @pytest.mark.parametrize('everything', [True, False], ids=['with-workers', 'group-only'])
-@pytest.mark.parametrize('kill_after', [('POST', 1), ('PATCH', 2), ('POST', 5), ('PATCH', 7)],
-                         ids=['after-1st-create', 'after-2nd-rename', 'after-5th-create', 'after-7th-rename'])
-def test_kill_9_of_the_whole_run_then_rerun_converges(
-        acme, ansible, emulator, collections_path, tmp_path, kill_after, everything):
+def test_kill_9_of_the_whole_run_then_rerun_converges(emulator, own_tenants, collections_path, tmp_path, everything):
     """Killed with its task workers (a crash), or only its process group (a cancelled job whose detached worker
-    finishes the task it had begun while the rerun starts: the write lock keeps them from creating twice)."""
-    names = ['app-%02d' % n for n in range(10)]
-    secrets_dir = tmp_path / 'secrets'
-    # Slow every answer a little, so the kill lands in the middle of the run and not after it.
-    emulator.set_faults('acme', [dict(path_regex='^/oauth-clients/v1', action='delay', delay=0.15)])
-    method, count = kill_after
+    finishes the task it had begun while the rerun starts: the write lock keeps them from creating twice), after
+    each kill point of KILL_POINTS; each kill point is a scenario on a tenant of its own, side by side."""
 
-    def reached():
-        return len([r for r in acme.requests() if r['method'] == method and
-                    r['path'].startswith('/oauth-clients/v1')]) >= count
-    process = start_playbook(ansible, collections_path, tmp_path, provision_play(names, secrets_dir), acme)
-    assert kill_when(process, reached, everything), 'the run ended before the kill'
-    emulator.clear_faults('acme')
-    rerun = ansible(provision_play(names, secrets_dir), env=env(acme)).assert_ok()
-    assert_converged(acme, names, secrets_dir)
-    report = summary(rerun)
-    for entry in report['recovered']:
-        assert entry['action'] in ('deleted', 'adopted')
-    third = ansible(provision_play(names, secrets_dir), env=env(acme)).assert_ok()
-    assert sorted(summary(third)['unchanged']) == names
+    def kill_then_rerun(tenant, kill_point):
+        method, count = KILL_POINTS[kill_point]
+        scenario = tmp_path / kill_point
+        secrets_dir = scenario / 'secrets'
+        token_cache_dir = scenario / 'token-cache'  # shared by the killed run and the rerun: so are the write locks
+        play = provision_play(CLIENT_NAMES, secrets_dir)
+        emulator.set_faults(tenant.name, [dict(path_regex='^/oauth-clients/v1', action='delay', delay=ANSWER_DELAY)])
+
+        def reached():
+            return len([r for r in tenant.requests() if r['method'] == method and
+                        r['path'].startswith('/oauth-clients/v1')]) >= count
+        process = start_playbook(collections_path, scenario / 'killed', play, tenant, token_cache_dir)
+        assert kill_when(process, reached, everything), 'the run ended before the kill'
+        emulator.clear_faults(tenant.name)
+        leftovers = []
+        if everything:  # nothing of the run is left to finish a write, once the answers in flight have landed
+            time.sleep(2 * ANSWER_DELAY)
+            leftovers = provisional_clients(tenant)
+        rerun = run_scanned(emulator, collections_path, scenario / 'rerun', play, tenant, token_cache_dir).assert_ok()
+        assert_converged(tenant, CLIENT_NAMES, secrets_dir)
+        report = summary(rerun)
+        for entry in report['recovered']:
+            assert entry['action'] in ('deleted', 'adopted')
+        unreported = set(c['id'] for c in leftovers) - set(entry['id'] for entry in report['recovered'])
+        assert not unreported, 'leftovers of the killed run that the rerun did not report: %s' % [
+            c['name'] for c in leftovers if c['id'] in unreported]
+        return secrets_dir
+
+    tenants = dict(zip(KILL_POINTS, own_tenants))
+    secrets_dirs = side_by_side(dict((point, functools.partial(kill_then_rerun, tenant, point))
+                                     for point, tenant in tenants.items()))
+    third = run_role_on_each(collections_path, tmp_path / 'third-run', list(tenants.values()), secrets_dirs)
+    for point in KILL_POINTS:
+        assert sorted(third[point]['unchanged']) == CLIENT_NAMES, (point, third[point])
 
 
 HELD_BACK = 4  # seconds the emulator holds the request the kill lands in
+PAT_ROTATION = '''
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: rotate
+      sailpoint_isc.oauth.isc_personal_access_token:
+        name: ci
+        regenerate: %s
+        user_aware_token_never_expires: true
+        secret_file: %s
+      no_log: true
+'''
 
 
-@pytest.mark.parametrize('step', ['create', 'delete', 'rename'])
-def test_kill_9_during_a_pat_rotation_then_rerun_converges(
-        acme, ansible, emulator, collections_path, tmp_path, step):
-    acme.api('POST', '/personal-access-tokens/v1', json=dict(name='ci', userAwareTokenNeverExpires=True))
-    old_id = my_tokens(acme)[0]['id']
-    secret_file = tmp_path / 'secrets' / 'ci.json'
-    method = {'create': 'POST', 'delete': 'DELETE', 'rename': 'PATCH'}[step]
-    emulator.set_faults('acme', [dict(method=method, path_regex='^/personal-access-tokens/v1', action='delay',
-                                      delay=HELD_BACK, count=1)])
-    play = '''
-    - hosts: localhost
-      gather_facts: false
-      tasks:
-        - name: rotate
-          sailpoint_isc.oauth.isc_personal_access_token:
-            name: ci
-            regenerate: %s
-            user_aware_token_never_expires: true
-            secret_file: %s
-          no_log: true
-    '''
-    process = start_playbook(ansible, collections_path, tmp_path, play % ('true', secret_file), acme)
+def test_kill_9_during_a_pat_rotation_then_rerun_converges(emulator, own_tenants, collections_path, tmp_path):
+    """A kill while the create, the delete or the rename of a rotation is held back by the emulator (each step a
+    scenario on a tenant of its own, side by side); the held request lands after the kill, between two reruns."""
 
-    def in_flight():  # the held-back request has reached the emulator
-        return any(rule.get('applied') for rule in emulator.faults('acme')['rules'])
-    assert kill_when(process, in_flight)
-    emulator.clear_faults('acme')
-    ansible(play % ('false', secret_file), env=env(acme)).assert_ok()
-    time.sleep(HELD_BACK + 0.5)  # the held-back request is applied after the kill: a late arrival
-    ansible(play % ('false', secret_file), env=env(acme)).assert_ok()
-    tokens = my_tokens(acme)
-    assert [t['name'] for t in tokens] == ['ci'], [t['name'] for t in tokens]
-    if step == 'create':
-        assert tokens[0]['id'] == old_id  # never delivered: the replacement is removed, the old token stays
-    else:
-        # Delivered before the kill: the rotation is finished, and the secret on disk is the live token's.
-        assert tokens[0]['id'] != old_id
-        assert json.loads(secret_file.read_text())['client_id'] == tokens[0]['id']
+    def kill_then_rerun(tenant, step):
+        tenant.api('POST', '/personal-access-tokens/v1', json=dict(name='ci', userAwareTokenNeverExpires=True))
+        old_id = my_tokens(tenant)[0]['id']
+        scenario = tmp_path / step
+        secret_file = scenario / 'secrets' / 'ci.json'
+        token_cache_dir = scenario / 'token-cache'
+        method = {'create': 'POST', 'delete': 'DELETE', 'rename': 'PATCH'}[step]
+        emulator.set_faults(tenant.name, [dict(method=method, path_regex='^/personal-access-tokens/v1',
+                                               action='delay', delay=HELD_BACK, count=1)])
+        process = start_playbook(collections_path, scenario / 'killed', PAT_ROTATION % ('true', secret_file), tenant,
+                                 token_cache_dir)
+
+        def in_flight():  # the held-back request has reached the emulator
+            return any(rule.get('applied') for rule in emulator.faults(tenant.name)['rules'])
+        assert kill_when(process, in_flight)
+        emulator.clear_faults(tenant.name)
+        rerun = PAT_ROTATION % ('false', secret_file)
+        run_scanned(emulator, collections_path, scenario / 'rerun', rerun, tenant, token_cache_dir).assert_ok()
+
+        def landed():  # the held-back request, applied after the kill: a late arrival
+            return any(r.get('fault') == 'delay' for r in tenant.requests())
+        wait_for(landed, HELD_BACK + 60)
+        run_scanned(emulator, collections_path, scenario / 'rerun-after-it-landed', rerun, tenant,
+                    token_cache_dir).assert_ok()
+        tokens = my_tokens(tenant)
+        assert [t['name'] for t in tokens] == ['ci'], [t['name'] for t in tokens]
+        if step == 'create':
+            assert tokens[0]['id'] == old_id  # never delivered: the replacement is removed, the old token stays
+        else:
+            # Delivered before the kill: the rotation is finished, and the secret on disk is the live token's.
+            assert tokens[0]['id'] != old_id
+            assert json.loads(secret_file.read_text())['client_id'] == tokens[0]['id']
+
+    side_by_side(dict((step, functools.partial(kill_then_rerun, tenant, step))
+                      for step, tenant in zip(['create', 'delete', 'rename'], own_tenants)))
+
+
+def wait_for(condition, timeout):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, 'not reached in %d s' % timeout
+        time.sleep(0.05)
