@@ -118,13 +118,15 @@ from ansible import constants as C
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 
-from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_client import IscClient
+# Only what a token served from the cache needs: Ansible compiles these files from source for every task, and the
+# HTTP client (_isc_client, _isc_http) is imported by TokenProvider when a token must be requested.
+from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_auth import TokenProvider
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_errors import IscError
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_login_options import (
     CHECKED_OPTIONS as LOGIN_OPTIONS,
     check_login_options,
 )
-from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_token import describe, iso8601
+from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_options import resolve_connection
 from ansible_collections.sailpoint_isc.oauth.plugins.plugin_utils import _isc_core_internals as core_internals
 from ansible_collections.sailpoint_isc.oauth.plugins.plugin_utils._isc_plugin_options import (
     PluginOptionAdapter,
@@ -139,41 +141,40 @@ class LookupModule(LookupBase):
         if terms:
             raise AnsibleLookupError('isc_access_token takes no terms; pass options as keyword arguments, '
                                      'for example tenant=..., client_id=...')
-        known = set(self._options_definitions())
-        unknown = sorted(set(kwargs) - known)
+        definitions = core_internals.plugin_option_definitions(self)
+        unknown = sorted(set(kwargs) - set(definitions))
         if unknown:
             raise AnsibleLookupError('isc_access_token got unknown option(s) %s; it accepts: %s'
-                                     % (', '.join(unknown), ', '.join(sorted(known))))
+                                     % (', '.join(unknown), ', '.join(sorted(definitions))))
         var_options = templated_var_options(self, variables)
         try:
             # Before set_options(): Ansible would turn validate_certs='ture' into false without a word.
-            checked = strict_typed_options(self._options_definitions(), kwargs, var_options,
-                                           config_file=C.CONFIG_FILE)
+            checked = strict_typed_options(definitions, kwargs, var_options, config_file=C.CONFIG_FILE)
         except IscError as exc:
             raise AnsibleLookupError('isc_access_token: %s' % exc)
         self.set_options(var_options=var_options, direct=kwargs)
-        client = None
+        tokens = None
         try:
             options = PluginOptionAdapter(self, kwargs, var_options, checked)
             check_login_options(dict((name, options.get(name)) for name in LOGIN_OPTIONS))
-            client = IscClient.from_options(options)
-            token = client.token()
+            tokens = TokenProvider(resolve_connection(options))
+            token = tokens.get()
             if not options.get('return_full'):
                 return [token.access_token]
             return [self._full(token)]
         except IscError as exc:
             raise AnsibleLookupError('isc_access_token: %s' % exc)
         finally:
-            if client is not None:
-                for warning in client.warnings:  # also when the lookup failed: the warning may explain why
+            if tokens is not None:
+                for warning in tokens.warnings:  # also when the lookup failed: the warning may explain why
                     self._display.warning(warning)
-                client.close()
-
-    def _options_definitions(self):
-        return core_internals.plugin_option_definitions(self)
+                tokens.close()
 
     @staticmethod
     def _full(token):
+        # Imported here: only return_full reads the token's claims.
+        from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_token import describe, iso8601
+
         now = time.time()
         full = dict(access_token=token.access_token, token_type=token.token_type,
                     expires_at=iso8601(token.expires_at), expires_in=token.expires_in(now), scope=token.scope)

@@ -16,17 +16,21 @@ playbook run cost one token request per credential, tokens are also kept in the 
 How long a token is used: ``expires_in`` of the token answer; without it, the JWT's own lifetime (``exp`` minus
 ``iat``, counted from when the answer arrived, so a clock difference with ISC does not matter; ``exp`` alone
 otherwise); with neither, the token is reused for 60 seconds and then requested again.
+
+A token served from memory or from the cache sends nothing, so the HTTP client (``_isc_http``, and ``_isc_token``
+for reading a new token's claims) is imported only when a token is requested. Ansible compiles a collection's
+Python files from source in every worker process, one per task, so what a task imports is paid on every task:
+this keeps a lookup served from the cache cheap (tests/unit/plugins/lookup checks that it imports neither).
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+import os
 import time
 
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_errors import IscError
-from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_http import error_from_response
-from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_token import decode_unverified
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_token_cache import (
     NO_CRYPTOGRAPHY_WARNING,
     TokenCache,
@@ -72,6 +76,8 @@ def _seconds(value):
 
 def _jwt_expiry(access_token, now):
     """Expiry of a JWT from its own claims, counted from now; None for an opaque token or one without exp."""
+    from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_token import decode_unverified
+
     try:
         _header, claims = decode_unverified(access_token)
     except IscError:
@@ -167,9 +173,13 @@ class Token(object):
 class TokenProvider(object):
     """Hands out a fresh access token for one connection, renewing it before it expires."""
 
-    def __init__(self, settings, transport, cache=None, clock=time.time):
+    def __init__(self, settings, transport=None, cache=None, clock=time.time):
+        """transport sends the token requests; without one, an HTTP transport is made when the first is sent."""
         self.settings = settings
-        self.transport = transport
+        self._transport = transport
+        self._own_transport = transport is None
+        if transport is None and os.environ.get('ISC_RATE_LIMIT', '').strip():
+            self._new_transport()  # it checks ISC_RATE_LIMIT: a malformed value fails every task, not only a miss
         self._clock = clock
         self._fixed = None
         self._warnings = []
@@ -188,6 +198,22 @@ class TokenProvider(object):
                 self._warnings.append(NO_CRYPTOGRAPHY_WARNING)
             else:
                 self.cache = TokenCache(settings.token_cache_dir)
+
+    @property
+    def transport(self):
+        if self._transport is None:
+            self._new_transport()
+        return self._transport
+
+    def _new_transport(self):
+        from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_http import Transport
+
+        self._transport = Transport(self.settings)
+
+    def close(self):
+        """Close the transport this provider made (one handed to it belongs to the caller, who closes it)."""
+        if self._own_transport and self._transport is not None:
+            self._transport.close()
 
     @property
     def can_renew(self):
@@ -268,6 +294,8 @@ class TokenProvider(object):
         return self._request(form)
 
     def _request(self, form, extra_secret=None):
+        from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_http import error_from_response
+
         settings = self.settings
         form = dict(form, client_id=settings.client_id)
         if settings.client_secret:
