@@ -45,10 +45,12 @@ CACHE_FORMAT = 2
 KEY_FILE = 'cache.key'
 KEY_SIZE = 32
 NONCE_SIZE = 12
+_HEX_DIGITS = b'0123456789abcdef'
 _HKDF_INFO = b'sailpoint_isc.oauth token cache v2: AES-256-GCM entry key'
 # Names an entry of this format or of the earlier one can have: removed when a new key is made, because they
 # can no longer be found (the earlier format also used a hand-written cipher).
-_ENTRY_NAME = re.compile(r'^[0-9a-f]{64}\.(json|lock)$')
+# A pattern, compiled only when a key is made: a compiled one would cost every task's new process its compilation.
+_ENTRY_NAME = r'^[0-9a-f]{64}\.(json|lock)$'
 
 _CRYPTO = []
 
@@ -126,8 +128,10 @@ class TokenCache(object):
         with os.fdopen(fd, 'rb') as handle:
             info = os.fstat(handle.fileno())
             text = handle.read(2 * KEY_SIZE + 1)
+        # Exactly 64 lower-case hexadecimal digits, nothing after them (not even a newline). Checked without a
+        # regular expression: compiling one costs more than the rest of a cache hit, in every task's new process.
         if (stat.S_ISREG(info.st_mode) and info.st_uid == os.getuid() and not stat.S_IMODE(info.st_mode) & 0o077
-                and re.match(br'^[0-9a-f]{%d}$' % (2 * KEY_SIZE), text)):
+                and len(text) == 2 * KEY_SIZE and not text.strip(_HEX_DIGITS)):
             return binascii.unhexlify(text)
         os.unlink(path)
         return None
@@ -159,7 +163,7 @@ class TokenCache(object):
 
     def _remove_unreachable_entries(self):
         for name in os.listdir(self.directory):
-            if _ENTRY_NAME.match(name):
+            if re.match(_ENTRY_NAME, name):
                 with contextlib.suppress(OSError):
                     os.unlink(os.path.join(self.directory, name))
 

@@ -32,10 +32,32 @@ from ansible_collections.sailpoint_isc.oauth.plugins.plugin_utils import _isc_co
 
 _BOOL_TYPES = ('bool', 'boolean')
 _INT_TYPES = ('int', 'integer')
-_WHOLE_NUMBER = re.compile(r'^\s*[+-]?[0-9]+\s*$')
+# A pattern, not compiled at import: most tasks give no integer as text, and each task's process would compile it.
+_WHOLE_NUMBER = r'^\s*[+-]?[0-9]+\s*$'
 
 
-def _raw_value(name, definition, direct, variables, environ, config_file):
+class _ConfigFile(object):
+    """ansible.cfg, parsed as Ansible reads it, once for all the options that have an ini entry."""
+
+    def __init__(self, path):
+        self.path = path
+        self._parser = False
+
+    def parser(self):
+        """The parsed file; None without one, or when it is broken (Ansible reports that itself)."""
+        if self._parser is False:
+            self._parser = None
+            if self.path:
+                parser = configparser.ConfigParser(inline_comment_prefixes=(';',))
+                try:
+                    parser.read(self.path)
+                except configparser.Error:
+                    return None
+                self._parser = parser
+        return self._parser
+
+
+def _raw_value(name, definition, direct, variables, environ, config):
     """(raw value, where it came from) with Ansible's precedence: keyword, variable, environment, ansible.cfg."""
     if direct.get(name) is not None:
         return direct[name], 'the lookup keyword %s' % name
@@ -50,16 +72,12 @@ def _raw_value(name, definition, direct, variables, environ, config_file):
             found = environ[entry['name']], 'the environment variable %s' % entry['name']
     if found:
         return found
-    if config_file and definition.get('ini'):
-        parser = configparser.ConfigParser(inline_comment_prefixes=(';',))  # as Ansible reads ansible.cfg
-        try:
-            parser.read(config_file)
-        except configparser.Error:
-            return None, None  # Ansible reports a broken ansible.cfg itself
+    parser = config.parser() if definition.get('ini') else None
+    if parser is not None:
         for entry in definition['ini']:
             value = parser.get(entry.get('section', 'defaults'), entry['key'], raw=True, fallback=None)
             if value is not None:
-                where = 'the key %s in the [%s] section of %s' % (entry['key'], entry.get('section'), config_file)
+                where = 'the key %s in the [%s] section of %s' % (entry['key'], entry.get('section'), config.path)
                 found = value, where
         if found:
             return found
@@ -80,7 +98,7 @@ def _strict(name, kind, value, origin):
                                  % (name, origin, shown))
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, str) and _WHOLE_NUMBER.match(value):
+    if isinstance(value, str) and re.match(_WHOLE_NUMBER, value):
         return int(value)
     raise IscOptionError('%s from %s is %s, which is not a whole number' % (name, origin, shown))
 
@@ -91,12 +109,13 @@ def strict_typed_options(definitions, direct=None, variables=None, environ=None,
     Raises IscOptionError naming the option and where its value came from, before anything is sent.
     """
     environ = os.environ if environ is None else environ
+    config = _ConfigFile(config_file)
     checked = {}
     for name, definition in definitions.items():
         kind = (definition.get('type') or '').lower()
         if kind not in _BOOL_TYPES + _INT_TYPES:
             continue
-        value, origin = _raw_value(name, definition, direct or {}, variables, environ, config_file)
+        value, origin = _raw_value(name, definition, direct or {}, variables, environ, config)
         checked[name] = definition.get('default') if origin is None else _strict(name, kind, value, origin)
     return checked
 

@@ -148,7 +148,8 @@ def test_key_file_is_never_read_or_written_through_a_symlink(tmp_path):
     assert elsewhere.read_text() == 'ab' * 32
 
 
-@pytest.mark.parametrize('damage', ['short', 'not hexadecimal', 'readable by others'])
+@pytest.mark.parametrize('damage', ['short', 'not hexadecimal', 'upper case', 'newline after the key', 'too long',
+                                    'readable by others'])
 def test_unusable_key_file_is_replaced(tmp_path, damage):
     first = TokenCache(str(tmp_path))
     name = first.entry_name(b'credential')
@@ -157,6 +158,12 @@ def test_unusable_key_file_is_replaced(tmp_path, damage):
         key_file.write_text('abcd')
     elif damage == 'not hexadecimal':
         key_file.write_text('z' * 64)
+    elif damage == 'upper case':
+        key_file.write_text('AB' * 32)
+    elif damage == 'newline after the key':
+        key_file.write_text('ab' * 32 + '\n')  # as echo writes it: once a crash (an odd-length hexadecimal string)
+    elif damage == 'too long':
+        key_file.write_text('ab' * 33)
     else:
         os.chmod(key_file, 0o644)
     second = TokenCache(str(tmp_path))
