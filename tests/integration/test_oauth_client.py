@@ -269,11 +269,9 @@ def test_lost_create_answer_is_found_under_its_provisional_name_and_made_again(b
 LATE_CREATE_LANDED = '''
 - name: the late create has landed
   ansible.builtin.debug:
-    msg: "{{ lookup('ansible.builtin.url', isc_test_emulator_control ~ '/requests', split_lines=false,
-             use_proxy=false) | from_json | selectattr('fault', 'defined') | selectattr('fault', 'eq', 'delay')
-             | list | length }}"
-  register: late
-  until: late.msg | int == 1
+    msg: the emulator has answered the delayed create
+  until: (lookup('ansible.builtin.url', isc_test_emulator_control ~ '/requests', split_lines=false, use_proxy=false)
+          | from_json | selectattr('fault', 'defined') | selectattr('fault', 'eq', 'delay') | list | length) == 1
   retries: 20
   delay: 1
 '''
