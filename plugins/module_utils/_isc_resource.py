@@ -451,7 +451,8 @@ class ResourceEngine(object):
         Lets a role call the module only for the objects that differ. Per item: name, id, action (create, update,
         replace, delete, unchanged, absent, recreate_required, or check when only the module can tell, e.g. several
         objects share the name), the options that differ, those that cannot be patched, the ids of provisional
-        objects left by unfinished writes, and planned_at (for a create, the time of the list it was planned from).
+        objects left by unfinished writes, planned_at (for a create, the time of the list it was planned from), and
+        the item's options as given (to pass on to the module).
         """
         from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
@@ -466,7 +467,7 @@ class ResourceEngine(object):
                 raise IscOptionError('item %s: %s' % (label, '; '.join(checked.error_messages)))
             sub = self.for_item(checked.validated_parameters)
             entry = dict(name=sub.params.get('name'), id=sub.params.get('id'), changes=[], frozen=[],
-                         provisional=[])
+                         provisional=[], options=dict(item))
             sub.validate()
             try:
                 current, leftovers = sub.find()

@@ -44,6 +44,7 @@ options:
         it, from the one list call this module makes, and RV(comparison) says what that module would do. A role or
         playbook can then call M(sailpoint_isc.oauth.isc_oauth_client) only for the clients that differ.
       - O(id), O(name) and O(filters) do not apply to the comparison.
+      - Two items with the same C(name) are an error (the second would undo the first), found before any request.
     type: list
     elements: dict
   compare_with_label:
@@ -52,6 +53,21 @@ options:
         example V(api_clients_definitions)).
     type: str
     default: compare_with
+  compare_overrides:
+    description:
+      - Changes to some items of O(compare_with), keyed by the item's C(name); each value is a dictionary of options
+        that replace the item's own (for example one environment's shorter C(access_token_validity_seconds)).
+      - Applied before the comparison, and RV(comparison[].options) returns each item as it was compared.
+      - When this is set (an empty dictionary too), every item of O(compare_with) needs a C(name), since that is
+        what the overrides are keyed by. A key that names no item is an error, so that a misspelt name cannot go
+        unnoticed.
+      - Checked, like the names of O(compare_with), before any request.
+    type: dict
+  compare_overrides_label:
+    description:
+      - How error messages name O(compare_overrides) (for example V(api_clients_overrides)).
+    type: str
+    default: compare_overrides
 '''
 
 EXAMPLES = r'''
@@ -73,6 +89,20 @@ EXAMPLES = r'''
   sailpoint_isc.oauth.isc_oauth_client_info:
     filters: lastUsed isnull
   register: unused
+
+- name: What isc_oauth_client would do, with this environment's overrides (one list call)
+  sailpoint_isc.oauth.isc_oauth_client_info:
+    compare_with:
+      - name: ci-pipeline
+        description: Deploys ISC configuration
+        grant_types: [CLIENT_CREDENTIALS]
+        access_type: OFFLINE
+        access_token_validity_seconds: 750
+        enabled: true
+    compare_overrides:
+      ci-pipeline:
+        access_token_validity_seconds: 300
+  register: plan
 '''
 
 RETURN = r'''
@@ -115,9 +145,15 @@ comparison:
       description: The options whose value differs.
       type: list
       elements: str
+    options:
+      description:
+        - The item as it was compared, its O(compare_overrides) entry applied (only the options it sets), ready to
+          be passed to M(sailpoint_isc.oauth.isc_oauth_client).
+      type: dict
   sample:
-    - {name: ci-pipeline, id: 2c9180835d2e5168015d32f890ca1581, action: update, changes: [description]}
-    - {name: portal, id: null, action: create, changes: []}
+    - {name: ci-pipeline, id: 2c9180835d2e5168015d32f890ca1581, action: update, changes: [description],
+       options: {name: ci-pipeline, description: Deploys the configuration}}
+    - {name: portal, id: null, action: create, changes: [], options: {name: portal, enabled: true}}
 connection:
   description:
     - The tenant and the client this comparison was made as (C(base_url), C(client_id)), so that a role can refuse
@@ -152,15 +188,45 @@ from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_resource 
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_task import IscModuleSpec
 
 
+def definitions(params):
+    """compare_with with compare_overrides applied, after the checks that need no request: no name twice, and with
+    overrides, every item named and every override naming an item."""
+    items, overrides = params['compare_with'], params['compare_overrides']
+    label, overrides_label = params['compare_with_label'], params['compare_overrides_label']
+    # As text: the item spec turns a name of 7 into '7', so 7 and '7' are the same client.
+    names = [None if item.get('name') is None else str(item['name']) for item in items]
+    named = [name for name in names if name is not None]
+    if len(set(named)) != len(named) or (overrides is not None and len(named) != len(names)):
+        raise IscOptionError('every definition needs a unique name: %s has the names %s (%d without a name)'
+                             % (label, [name if name is not None else '<no name>' for name in names],
+                                len(names) - len(named)))
+    if overrides is None:
+        return items
+    overrides = dict((str(name), options) for name, options in overrides.items())
+    unknown = sorted(set(overrides) - set(named))
+    if unknown:
+        raise IscOptionError('%s names clients that are not in %s (unknown: %s)' % (overrides_label, label, unknown))
+    not_options = sorted(name for name, options in overrides.items() if not isinstance(options, dict))
+    if not_options:
+        raise IscOptionError('%s: the value for each client must be a dictionary of options (not for: %s)'
+                             % (overrides_label, not_options))
+    return [dict(item, **overrides.get(name, {})) for item, name in zip(items, names)]
+
+
 def report(ctx):
     engine = OAUTH_CLIENT.engine(ctx)
-    if ctx.params['compare_with'] is None:
+    params = ctx.params
+    if params['compare_with'] is None:
         return dict(oauth_clients=engine.info())
+    items = definitions(params)
     item_spec = resource_argument_spec(OAUTH_CLIENT, OAUTH_CLIENT_EXTRA_OPTIONS)
     try:
-        comparison = engine.plan(ctx.params['compare_with'], item_spec)
+        comparison = engine.plan(items, item_spec)
     except IscOptionError as exc:
-        raise IscOptionError('%s %s' % (ctx.params['compare_with_label'], exc.message))
+        label = params['compare_with_label']
+        if params['compare_overrides'] is not None:
+            label = '%s (with %s)' % (label, params['compare_overrides_label'])
+        raise IscOptionError('%s %s' % (label, exc.message))
     settings = ctx.client.settings
     return dict(comparison=comparison, oauth_clients=[public_view(OAUTH_CLIENT, c) for c in engine.list_all()],
                 connection=dict(base_url=settings.base_url, client_id=settings.client_id))
@@ -168,9 +234,12 @@ def report(ctx):
 
 SPEC = IscModuleSpec(
     argument_spec=info_argument_spec(dict(compare_with=dict(type='list', elements='dict'),
-                                          compare_with_label=dict(type='str', default='compare_with'))),
+                                          compare_with_label=dict(type='str', default='compare_with'),
+                                          compare_overrides=dict(type='dict'),
+                                          compare_overrides_label=dict(type='str', default='compare_overrides'))),
     run=report,
     mutually_exclusive=[('id', 'name'), ('compare_with', 'id'), ('compare_with', 'name'), ('compare_with', 'filters')],
+    required_by=dict(compare_overrides=['compare_with']),
 )
 
 

@@ -1,0 +1,94 @@
+"""isc_oauth_client_info's comparison on a fake ISC: compare_overrides merged per name, and the checks of the names
+of compare_with and of the overrides, made before any request and worded with the labels a role passes."""
+
+from __future__ import annotations
+
+import pytest
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_errors import IscOptionError
+from ansible_collections.sailpoint_isc.oauth.plugins.modules.isc_oauth_client_info import SPEC, report
+
+from ..module_utils.test_isc_resource import CLIENT, Ctx, FakeIsc, stored_client
+
+ROLE_LABELS = dict(compare_with_label='api_clients_definitions', compare_overrides_label='api_clients_overrides')
+
+
+def compare(isc, **params):
+    checked = ArgumentSpecValidator(SPEC.argument_spec, **SPEC.validation_rules).validate(params)
+    assert not checked.error_messages, checked.error_messages
+    return report(Ctx(checked.validated_parameters, isc))
+
+
+def refused(isc, **params):
+    with pytest.raises(IscOptionError) as raised:
+        compare(isc, **params)
+    assert isc.calls == [], 'a request before the check'
+    return raised.value.message
+
+
+@pytest.fixture
+def isc(tmp_path):
+    fake = FakeIsc(tmp_path / 'tokens')
+    fake.settings.client_id = 'admin-client-id'  # the comparison names the client it was made as
+    return fake
+
+
+def test_overrides_replace_the_options_of_their_client_only(isc):
+    isc.add(stored_client('ci'))
+    isc.add(stored_client('portal', accessTokenValiditySeconds=300))
+    result = compare(isc, compare_with=[dict(CLIENT, name='ci'), dict(CLIENT, name='portal')],
+                     compare_overrides=dict(portal=dict(access_token_validity_seconds=300)), **ROLE_LABELS)
+    assert [(e['name'], e['action']) for e in result['comparison']] == [('ci', 'unchanged'), ('portal', 'unchanged')]
+    # Without the override, portal's 750 would differ from the tenant's 300.
+    assert result['comparison'][1]['options'] == dict(CLIENT, name='portal', access_token_validity_seconds=300)
+    assert result['comparison'][0]['options'] == dict(CLIENT, name='ci')
+    assert compare(isc, compare_with=[dict(CLIENT, name='portal')])['comparison'][0]['changes'] == [
+        'access_token_validity_seconds']
+    assert [c for c in isc.calls if c[0] != 'GET'] == []
+
+
+def test_an_override_of_an_unknown_client_is_refused_naming_it(isc):
+    message = refused(isc, compare_with=[dict(CLIENT, name='ci')], compare_overrides={'c1': dict(enabled=False)},
+                      **ROLE_LABELS)
+    assert message == ("api_clients_overrides names clients that are not in api_clients_definitions (unknown: "
+                       "['c1'])")
+
+
+def test_an_override_must_be_a_dictionary_of_options(isc):
+    message = refused(isc, compare_with=[dict(CLIENT, name='ci')], compare_overrides=dict(ci='enabled=false'))
+    assert message.startswith('compare_overrides: the value for each client must be a dictionary') and "['ci']" in message
+
+
+@pytest.mark.parametrize('names, shown', [
+    (['ci', 'ci'], "['ci', 'ci'] (0 without a name)"),
+    (['7', 7], "['7', '7'] (0 without a name)"),  # the item spec makes both the name '7'
+])
+def test_two_definitions_of_one_name_are_refused(isc, names, shown):
+    message = refused(isc, compare_with=[dict(CLIENT, name=name) for name in names])
+    assert message == 'every definition needs a unique name: compare_with has the names %s' % shown
+
+
+def test_with_overrides_every_definition_needs_a_name(isc):
+    items = [dict(CLIENT, name='ci'), dict(description='no name')]
+    message = refused(isc, compare_with=items, compare_overrides={}, **ROLE_LABELS)
+    assert message == ("every definition needs a unique name: api_clients_definitions has the names "
+                       "['ci', '<no name>'] (1 without a name)")
+    # Without overrides an item may name its client by id alone.
+    isc.add(stored_client('by-id', id='c0ffee'))
+    entry = compare(isc, compare_with=[dict(id='c0ffee', description='CI')])['comparison'][0]
+    assert (entry['id'], entry['action']) == ('c0ffee', 'unchanged')
+
+
+def test_an_invalid_definition_names_both_inputs_when_overrides_were_merged(isc):
+    with pytest.raises(IscOptionError) as raised:
+        compare(isc, compare_with=[dict(CLIENT, name='ci', descripton='typo')], compare_overrides={}, **ROLE_LABELS)
+    assert raised.value.message.startswith('api_clients_definitions (with api_clients_overrides) item ci: descripton')
+    with pytest.raises(IscOptionError) as raised:
+        compare(isc, compare_with=[dict(CLIENT, name='ci', descripton='typo')])
+    assert raised.value.message.startswith('compare_with item ci: descripton')
+
+
+def test_overrides_need_compare_with():
+    checked = ArgumentSpecValidator(SPEC.argument_spec, **SPEC.validation_rules).validate(dict(compare_overrides={}))
+    assert 'compare_overrides' in ' '.join(checked.error_messages) and 'compare_with' in ' '.join(checked.error_messages)
