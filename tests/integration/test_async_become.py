@@ -10,6 +10,7 @@ import shutil
 import stat
 import subprocess
 import tempfile
+import textwrap
 import time
 
 import pytest
@@ -22,6 +23,9 @@ pytestmark = pytest.mark.integration
 SECRET = 'b' * 48  # the secret handed to isc_credential_files
 MODULES = ('isc_token_info', 'isc_oauth_client', 'isc_oauth_client_info', 'isc_personal_access_token',
            'isc_personal_access_token_info', 'isc_credential_files')
+# Made before the run for the info modules to find: every module runs at the same time as the others
+# (see run_modules).
+SEEN_CLIENT, SEEN_PAT = 'async-seen-client', 'async-seen-pat'
 
 
 def module_args(module, directory):
@@ -30,9 +34,9 @@ def module_args(module, directory):
         isc_token_info={},
         isc_oauth_client=dict(name='async-client', description='made under async', grant_types=['CLIENT_CREDENTIALS'],
                               access_type='OFFLINE', access_token_validity_seconds=750, enabled=True),
-        isc_oauth_client_info=dict(name='async-client'),
+        isc_oauth_client_info=dict(name=SEEN_CLIENT),
         isc_personal_access_token=dict(name='async-pat', user_aware_token_never_expires=True),
-        isc_personal_access_token_info=dict(name='async-pat'),
+        isc_personal_access_token_info=dict(name=SEEN_PAT),
         isc_credential_files=dict(directory=str(directory), credentials=[
             dict(name='app', environment='dev', client_id='c1', client_secret=SECRET)]),
     )[module]
@@ -49,14 +53,36 @@ def task(module, directory, keywords):
     return body + ''.join('          %s: %s\n' % item for item in keywords.items())
 
 
-def playbook(directory, keywords, after=None):
-    tasks = ''.join(task(module, directory, keywords) + (after(module) if after else '') for module in MODULES)
-    return '- hosts: all\n  gather_facts: false\n  tasks:\n' + tasks
+def play(tasks, strategy='linear'):
+    return '- hosts: all\n  gather_facts: false\n  strategy: %s\n  tasks:\n%s' % (strategy, tasks)
 
 
-def connection_vars(tenant):
-    # the connection as play variables only: no SAIL_* in the environment, nothing on the tasks
-    return dict(isc_base_url=tenant.base_url, isc_client_id=ADMIN['client_id'], isc_client_secret=ADMIN['client_secret'])
+def run_modules(ansible, tenant, directory, keywords, after=None, **kwargs):
+    """Run every module with keywords (then after(module), more tasks) against tenant, each module on an inventory
+    host of its own that includes only its own tasks, with the free strategy and a fork per host: the six modules,
+    and the one-second polls of their async jobs, run side by side instead of one after the other.
+
+    The connection comes from play variables only: no SAIL_* in the environment, nothing on the tasks."""
+    tenant.create_client(name=SEEN_CLIENT)
+    tenant.create_pat(name=SEEN_PAT)
+    tenant.clear_requests()
+    hosts = ''
+    (directory.parent / 'tasks').mkdir(exist_ok=True)
+    for module in MODULES:
+        tasks_file = directory.parent / 'tasks' / ('%s.yml' % module)
+        tasks_file.write_text(textwrap.dedent(task(module, directory, keywords) + (after(module) if after else '')))
+        hosts += '%s ansible_connection=local ansible_python_interpreter="{{ ansible_playbook_python }}" ' \
+            'isc_module_tasks=%s\n' % (module, tasks_file)
+    return ansible(play('        - name: the tasks of this host\'s module\n'
+                        '          ansible.builtin.include_tasks: "{{ isc_module_tasks }}"\n', strategy='free'),
+                   inventory=hosts, forks=len(MODULES), extra_vars=dict(
+                       isc_base_url=tenant.base_url, isc_client_id=ADMIN['client_id'],
+                       isc_client_secret=ADMIN['client_secret']), **kwargs)
+
+
+def result_of(run, module, task_name=None):
+    """The result of the named task (default: the module's) on the module's host."""
+    return run.task(task_name or module, host=module)['result']
 
 
 @pytest.fixture
@@ -97,15 +123,16 @@ BECOME_ENV = dict(ANSIBLE_BECOME_ALLOW_SAME_USER='1')
 
 
 def test_every_module_with_async_poll_and_become(acme, ansible, scratch):
-    run = ansible(playbook(scratch['sink'], dict(BECOME, **{'async': 60, 'poll': 1})),
-                  extra_vars=connection_vars(acme), env=dict(scratch['env'], **BECOME_ENV)).assert_ok()
+    run = run_modules(ansible, acme, scratch['sink'], dict(BECOME, **{'async': 60, 'poll': 1}),
+                      env=dict(scratch['env'], **BECOME_ENV)).assert_ok()
     for module in MODULES:
-        result = run.task(module)['result']
+        result = result_of(run, module)
         if module not in NO_LOG:
             assert result['finished'] == 1 and result['ansible_job_id'], result
-    assert run.task('isc_token_info')['result']['user_name'] == 'admin'
-    assert run.task('isc_oauth_client_info')['result']['oauth_clients'][0]['name'] == 'async-client'
-    assert run.task('isc_credential_files')['result']['written'] == [str(scratch['sink'] / 'dev' / 'app.json')]
+    assert result_of(run, 'isc_token_info')['user_name'] == 'admin'
+    assert result_of(run, 'isc_oauth_client_info')['oauth_clients'][0]['name'] == SEEN_CLIENT
+    assert result_of(run, 'isc_personal_access_token_info')['personal_access_tokens'][0]['name'] == SEEN_PAT
+    assert result_of(run, 'isc_credential_files')['written'] == [str(scratch['sink'] / 'dev' / 'app.json')]
     assert_all_modules_did_their_work(acme, scratch['sink'])
     # the module path: a module process started by async_wrapper, after the become step
     for module in MODULES:
@@ -115,23 +142,25 @@ def test_every_module_with_async_poll_and_become(acme, ansible, scratch):
     assert_no_secret_in_files(acme.emulator, [scratch['async_dir'], scratch['remote_tmp']])
 
 
+def wait_and_clean_up(module):
+    """async_status until the module's background job has finished, then its cleanup."""
+    return ('        - name: %s status\n          ansible.builtin.async_status:\n'
+            '            jid: "{{ %s.ansible_job_id }}"\n          register: %s_status\n'
+            '          until: %s_status.finished\n          retries: 100\n          delay: 0.2\n%s'
+            '        - name: %s cleanup\n          ansible.builtin.async_status:\n'
+            '            jid: "{{ %s.ansible_job_id }}"\n            mode: cleanup\n'
+            % (module, module, module, module, '          no_log: true\n' if module in NO_LOG else '', module, module))
+
+
 def test_every_module_in_the_background_then_async_status(acme, ansible, scratch):
-    # every job is started first and runs alongside the others, then each is waited for and cleaned up
-    waits = ''.join(
-        '        - name: %s status\n          ansible.builtin.async_status:\n'
-        '            jid: "{{ %s.ansible_job_id }}"\n          register: %s_status\n'
-        '          until: %s_status.finished\n          retries: 100\n          delay: 0.2\n%s'
-        '        - name: %s cleanup\n          ansible.builtin.async_status:\n'
-        '            jid: "{{ %s.ansible_job_id }}"\n            mode: cleanup\n'
-        % (module, module, module, module, '          no_log: true\n' if module in NO_LOG else '', module, module)
-        for module in MODULES)
-    run = ansible(playbook(scratch['sink'], {'async': 60, 'poll': 0}) + waits, extra_vars=connection_vars(acme),
-                  env=scratch['env']).assert_ok()
+    # every job is started in the background (poll: 0), then waited for with async_status and cleaned up
+    run = run_modules(ansible, acme, scratch['sink'], {'async': 60, 'poll': 0}, after=wait_and_clean_up,
+                      env=scratch['env']).assert_ok()
     for module in MODULES:
         if module not in NO_LOG:
-            assert run.task(module)['result']['started'] == 1
-            assert run.task('%s status' % module)['result']['finished'] == 1
-    assert run.task('isc_token_info status')['result']['user_name'] == 'admin'
+            assert result_of(run, module)['started'] == 1
+            assert result_of(run, module, '%s status' % module)['finished'] == 1
+    assert result_of(run, 'isc_token_info', 'isc_token_info status')['user_name'] == 'admin'
     assert_all_modules_did_their_work(acme, scratch['sink'])
     # after mode=cleanup the job results, a new client secret among them, are gone from the async directory
     assert_no_secret_in_files(acme.emulator, [scratch['async_dir'], scratch['remote_tmp']])
@@ -139,11 +168,12 @@ def test_every_module_in_the_background_then_async_status(acme, ansible, scratch
 
 def test_check_mode_on_the_module_path_changes_nothing(acme, ansible, scratch):
     # ActionBase passes check mode to the module process (async adds nothing to that, only waiting time)
-    run = ansible(playbook(scratch['sink'], BECOME), extra_vars=connection_vars(acme),
-                  env=dict(scratch['env'], **BECOME_ENV), check=True).assert_ok()
-    assert run.task('isc_token_info')['result']['user_name'] == 'admin'
-    assert run.task('isc_credential_files')['result']['changed'] is True  # would write, did not
-    assert 'AnsiballZ_isc_credential_files.py' in run.output
+    run = run_modules(ansible, acme, scratch['sink'], BECOME, env=dict(scratch['env'], **BECOME_ENV),
+                      check=True).assert_ok()
+    assert result_of(run, 'isc_token_info')['user_name'] == 'admin'
+    assert result_of(run, 'isc_oauth_client')['changed'] is True  # would create, did not
+    assert result_of(run, 'isc_credential_files')['changed'] is True  # would write, did not
+    assert 'AnsiballZ_isc_credential_files.py' in run.output and 'BECOME-SUCCESS-' in run.output
     assert acme.writes() == []
     assert not scratch['sink'].exists()
 
@@ -165,11 +195,9 @@ def test_become_runs_the_module_as_the_other_user(ansible, unprivileged_python, 
         os.chmod(shared, 0o777)
         sink = os.path.join(shared, 'sink')
         inventory = 'localhost ansible_connection=local ansible_python_interpreter=%s\n' % unprivileged_python
-        run = ansible(playbook(sink, {'become': 'true', 'become_method': 'su', 'become_user': 'nobody',
-                                      'become_flags': "'-s /bin/sh'"}).split('        - name: isc_token_info', maxsplit=1)[0]
-                      + task('isc_credential_files', sink, {'become': 'true', 'become_method': 'su',
-                                                            'become_user': 'nobody',
-                                                            'become_flags': "'-s /bin/sh'"}),
+        run = ansible(play(task('isc_credential_files', sink, {'become': 'true', 'become_method': 'su',
+                                                               'become_user': 'nobody',
+                                                               'become_flags': "'-s /bin/sh'"})),
                       inventory=inventory).assert_ok()
         path = os.path.join(sink, 'dev', 'app.json')
         assert run.task('isc_credential_files')['result']['written'] == [path]
