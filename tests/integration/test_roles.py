@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 
 import pytest
 
+from isc_emulator.tenant import TOKEN_PATH
 from isc_playbook_runner import ADMIN
 
 pytestmark = pytest.mark.integration
@@ -18,9 +20,10 @@ NAMES = ['app-ci-pipeline', 'app-portal', 'app-reporting']
 
 
 def summaries(run, key='api_clients_summary'):
+    """{host: the last value of the summary fact the role set for it}."""
     found = {}
     for record in run.results:
-        summary = record['result'].get(key)
+        summary = record['result'].get('ansible_facts', {}).get(key)
         if summary:
             found[record['host']] = summary
     return found
@@ -81,6 +84,13 @@ def test_provision_in_parallel_then_nothing_changes(environments, example_invent
         assert sorted(summaries(second)[host]['unchanged']) == NAMES
         assert tenant.writes() == []
         assert [(r['method'], r['path']) for r in tenant.requests()] == [('GET', '/oauth-clients/v1')]
+    # Nothing to do: each host runs the argument check, the plan, the skipped include of the apply step and the
+    # summary; the shared-tenant check and the report of every host's summary run once.
+    recap = dict((host, (int(ok), int(skipped))) for host, ok, skipped in re.findall(
+        r'^(\S+)\s*:\s*ok=(\d+)\s+changed=\d+\s+unreachable=\d+\s+failed=\d+\s+skipped=(\d+)', second.stdout, re.M))
+    assert sorted(sum(counts) for counts in recap.values()) == [4, 4, 6], recap
+    report = second.task('sailpoint_isc.oauth.api_clients : Report what changed in each environment')
+    assert report['result']['msg'] == summaries(second)
 
 
 def test_check_mode_reports_and_writes_nothing(environments, example_inventory, ansible, tmp_path):
@@ -192,8 +202,12 @@ def test_purge_needs_a_prefix_that_covers_the_declared_clients(environments, exa
                   dict(api_clients_purge_prefix='svc-')):
         run = ansible(PROVISION, inventory=inventory, extra_vars=extra)
         assert run.rc != 0 and 'api_clients_purge needs api_clients_purge_prefix' in run.output
+    # Checked by the hosts with something to do (here: every client to create), after the plan's list call and
+    # before any write.
     for tenant in environments.values():
-        assert tenant.writes() == [] and tenant.requests() == []
+        assert tenant.writes() == []
+        assert set((r['method'], r['path']) for r in tenant.requests() if r['path'] != TOKEN_PATH) == {
+            ('GET', '/oauth-clients/v1')}
 
 
 @pytest.mark.parametrize('extra, message', [
