@@ -378,7 +378,7 @@ CASES = [
          'api_clients_overrides names clients that are not in api_clients_definitions'),
     role('api_clients', 'purge-prefix-too-short', dict(api_clients_definitions=[_client('p')], api_clients_purge=True,
                                                        api_clients_purge_prefix='bi'),
-         'api_clients_purge needs api_clients_purge_prefix of at least 3 characters'),
+         'api_clients_purge needs api_clients_purge_prefix of at least 3 characters', reads=True),
     role('api_clients', 'unknown-grant-type',
          dict(api_clients_definitions=[_client('grant', grant_types=['PASSWORD'])]),
          'item bi-grant: value of grant_types must be one or more of', reads=True),
