@@ -32,17 +32,20 @@ CLIENT = dict(description='made by the write-path tests', grant_types=['CLIENT_C
 PROVISIONAL = r' \((creating|rotating) [0-9a-f]{8}\)$'
 
 
+def role_variables(names, secrets_dir, **role_vars):
+    """The api_clients role's variables for names, secrets under secrets_dir, environment acme."""
+    return dict(api_clients_definitions=[dict(CLIENT, name=name) for name in names],
+                api_clients_secrets_dir=str(secrets_dir), api_clients_environment='acme', **role_vars)
+
+
 def provision_play(names, secrets_dir, **role_vars):
-    definitions = [dict(CLIENT, name=name) for name in names]
-    play_vars = dict(api_clients_definitions=definitions, api_clients_secrets_dir=str(secrets_dir),
-                     api_clients_environment='acme', **role_vars)
     return '''
     - hosts: localhost
       gather_facts: false
       vars: %s
       roles:
         - sailpoint_isc.oauth.api_clients
-    ''' % json.dumps(play_vars)
+    ''' % json.dumps(role_variables(names, secrets_dir, **role_vars))
 
 
 def env(tenant):
@@ -249,7 +252,7 @@ def kill_when(process, condition, everything=True, timeout=120):
                 return True
             if process.poll() is not None:
                 return False
-            time.sleep(0.02)
+            time.sleep(0.05)
         raise AssertionError('the condition was not reached in %d s' % timeout)
     finally:
         if process.poll() is None:
@@ -261,9 +264,6 @@ CLIENT_NAMES = ['app-%02d' % n for n in range(10)]  # the 7th rename leaves thre
 KILL_POINTS = dict((('after-1st-create', ('POST', 1)), ('after-2nd-rename', ('PATCH', 2)),
                     ('after-5th-create', ('POST', 5)), ('after-7th-rename', ('PATCH', 7))))
 ANSWER_DELAY = 0.15  # seconds added to every OAuth client answer, so that a kill lands in the middle of the run
-
-# One more run for every scenario of a test at once: a host per scenario, pointed at its tenant. One play over all
-# hosts, as users run the role (a case batch's per-host include would run the role host after host).
 ROLE_ON_EVERY_HOST = '''
 - hosts: all
   gather_facts: false
@@ -272,125 +272,153 @@ ROLE_ON_EVERY_HOST = '''
 '''
 
 
+def run_on_each_host(emulator, collections_path, work, play, hosts, token_cache_dir, leak_scan=False):
+    """play in one run over a host per scenario ({name: (tenant, host variables)}), each pointed at its tenant as
+    the emulator's admin, a fork each. With leak_scan at -vvvv and leak-scanned as the ansible fixture does, else at
+    the default verbosity."""
+    inventory = dict((name, dict(variables, ansible_connection='local',
+                                 ansible_python_interpreter='{{ ansible_playbook_python }}',
+                                 isc_base_url=tenant.base_url, isc_client_id=ADMIN['client_id'],
+                                 isc_client_secret=ADMIN['client_secret']))
+                     for name, (tenant, variables) in hosts.items())
+    work.mkdir(parents=True)
+    inventory_file = work / 'inventory.json'
+    inventory_file.write_text(json.dumps(dict(all=dict(hosts=inventory))))
+    run_env = playbook_environment(collections_path, work, token_cache_dir=token_cache_dir,
+                                   results_file=work / 'results.jsonl')
+    run = run_playbook(play, run_env, work, inventory=inventory_file, forks=len(hosts),
+                       verbosity=4 if leak_scan else 0, timeout=600)
+    if leak_scan:
+        assert_no_leaks(emulator, run, [work / 'tmp', work / 'ansible-home', token_cache_dir])
+    return run
+
+
 def provisional_clients(tenant):
     return [c for c in tenant.state()['oauthClients'] if re.search(PROVISIONAL, c['name'])]
-
-
-def run_role_on_each(collections_path, work, tenants, secrets_dirs):
-    """The api_clients role over CLIENT_NAMES once more for each scenario ({name: secrets_dir}, in the order of
-    tenants), all in one run at the default verbosity: {scenario name: api_clients_summary}."""
-    hosts = {}
-    for (name, secrets_dir), tenant in zip(secrets_dirs.items(), tenants):
-        hosts[name] = dict(ansible_connection='local', ansible_python_interpreter='{{ ansible_playbook_python }}',
-                           isc_base_url=tenant.base_url, isc_client_id=ADMIN['client_id'],
-                           isc_client_secret=ADMIN['client_secret'],
-                           api_clients_definitions=[dict(CLIENT, name=client) for client in CLIENT_NAMES],
-                           api_clients_secrets_dir=str(secrets_dir), api_clients_environment='acme')
-    work.mkdir(parents=True)
-    inventory = work / 'inventory.json'
-    inventory.write_text(json.dumps(dict(all=dict(hosts=hosts))))
-    run_env = playbook_environment(collections_path, work, results_file=work / 'results.jsonl')
-    run = run_playbook(ROLE_ON_EVERY_HOST, run_env, work, inventory=inventory, forks=len(hosts),
-                       timeout=600).assert_ok()
-    return dict((name, summary(run, host=name)) for name in hosts)
 
 
 @pytest.mark.parametrize('everything', [True, False], ids=['with-workers', 'group-only'])
 def test_kill_9_of_the_whole_run_then_rerun_converges(emulator, own_tenants, collections_path, tmp_path, everything):
     """Killed with its task workers (a crash), or only its process group (a cancelled job whose detached worker
-    finishes the task it had begun while the rerun starts: the write lock keeps them from creating twice), after
-    each kill point of KILL_POINTS; each kill point is a scenario on a tenant of its own, side by side."""
+    finishes the task it had begun while the rerun starts: the write lock keeps them from creating twice), at each
+    point of KILL_POINTS: a scenario each, on a tenant of its own, side by side.
 
-    def kill_then_rerun(tenant, kill_point):
-        method, count = KILL_POINTS[kill_point]
-        scenario = tmp_path / kill_point
-        secrets_dir = scenario / 'secrets'
-        token_cache_dir = scenario / 'token-cache'  # shared by the killed run and the rerun: so are the write locks
-        play = provision_play(CLIENT_NAMES, secrets_dir)
+    A crash leaves nothing running, so its scenarios are rerun together, in one run with a host each; after a cancel,
+    each scenario is rerun at once, while its worker may still be writing. Then one more run of all the scenarios
+    must find nothing to do."""
+    tenants = dict(zip(KILL_POINTS, own_tenants))
+    token_cache_dir = tmp_path / 'token-cache'  # of every run: the write locks live next to it
+
+    def secrets_dir(point):
+        return tmp_path / point / 'secrets'
+
+    def kill(point):
+        """Kill the run at point; after a crash the provisional clients it left, after a cancel the rerun."""
+        tenant = tenants[point]
+        method, count = KILL_POINTS[point]
+        play = provision_play(CLIENT_NAMES, secrets_dir(point))
         emulator.set_faults(tenant.name, [dict(path_regex='^/oauth-clients/v1', action='delay', delay=ANSWER_DELAY)])
 
         def reached():
             return len([r for r in tenant.requests() if r['method'] == method and
                         r['path'].startswith('/oauth-clients/v1')]) >= count
-        process = start_playbook(collections_path, scenario / 'killed', play, tenant, token_cache_dir)
+        process = start_playbook(collections_path, tmp_path / point / 'killed', play, tenant, token_cache_dir)
         assert kill_when(process, reached, everything), 'the run ended before the kill'
         emulator.clear_faults(tenant.name)
-        leftovers = []
-        if everything:  # nothing of the run is left to finish a write, once the answers in flight have landed
-            time.sleep(2 * ANSWER_DELAY)
-            leftovers = provisional_clients(tenant)
-        rerun = run_scanned(emulator, collections_path, scenario / 'rerun', play, tenant, token_cache_dir).assert_ok()
-        assert_converged(tenant, CLIENT_NAMES, secrets_dir)
-        report = summary(rerun)
-        for entry in report['recovered']:
-            assert entry['action'] in ('deleted', 'adopted')
-        unreported = set(c['id'] for c in leftovers) - set(entry['id'] for entry in report['recovered'])
-        assert not unreported, 'leftovers of the killed run that the rerun did not report: %s' % [
-            c['name'] for c in leftovers if c['id'] in unreported]
-        return secrets_dir
+        if not everything:
+            return run_scanned(emulator, collections_path, tmp_path / point / 'rerun', play, tenant,
+                               token_cache_dir).assert_ok()
+        time.sleep(2 * ANSWER_DELAY)  # the answers in flight at the kill land: then nothing of the run is left
+        return provisional_clients(tenant)
 
-    tenants = dict(zip(KILL_POINTS, own_tenants))
-    secrets_dirs = side_by_side(dict((point, functools.partial(kill_then_rerun, tenant, point))
-                                     for point, tenant in tenants.items()))
-    third = run_role_on_each(collections_path, tmp_path / 'third-run', list(tenants.values()), secrets_dirs)
+    killed = side_by_side(dict((point, functools.partial(kill, point)) for point in KILL_POINTS))
+    hosts = dict((point, (tenants[point], role_variables(CLIENT_NAMES, secrets_dir(point)))) for point in KILL_POINTS)
+    if everything:
+        rerun = run_on_each_host(emulator, collections_path, tmp_path / 'rerun', ROLE_ON_EVERY_HOST, hosts,
+                                 token_cache_dir, leak_scan=True).assert_ok()
+        reports = dict((point, summary(rerun, host=point)) for point in KILL_POINTS)
+        leftovers = killed
+    else:
+        reports = dict((point, summary(rerun)) for point, rerun in killed.items())
+        leftovers = dict((point, []) for point in KILL_POINTS)  # the worker may settle its own before the rerun looks
     for point in KILL_POINTS:
-        assert sorted(third[point]['unchanged']) == CLIENT_NAMES, (point, third[point])
+        assert_converged(tenants[point], CLIENT_NAMES, secrets_dir(point))
+        recovered = reports[point]['recovered']
+        assert all(entry['action'] in ('deleted', 'adopted') for entry in recovered), (point, recovered)
+        unreported = set(c['id'] for c in leftovers[point]) - set(entry['id'] for entry in recovered)
+        assert not unreported, '%s: leftovers of the killed run that the rerun did not report: %s' % (
+            point, [c['name'] for c in leftovers[point] if c['id'] in unreported])
+    third = run_on_each_host(emulator, collections_path, tmp_path / 'third-run', ROLE_ON_EVERY_HOST, hosts,
+                             token_cache_dir).assert_ok()
+    for point in KILL_POINTS:
+        assert sorted(summary(third, host=point)['unchanged']) == CLIENT_NAMES, point
 
 
 HELD_BACK = 4  # seconds the emulator holds the request the kill lands in
+ROTATION_STEPS = {'create': 'POST', 'delete': 'DELETE', 'rename': 'PATCH'}
 PAT_ROTATION = '''
-- hosts: localhost
+- hosts: all
   gather_facts: false
   tasks:
     - name: rotate
       sailpoint_isc.oauth.isc_personal_access_token:
         name: ci
-        regenerate: %s
+        regenerate: %(regenerate)s
         user_aware_token_never_expires: true
-        secret_file: %s
+        secret_file: %(secret_file)s
       no_log: true
 '''
 
 
 def test_kill_9_during_a_pat_rotation_then_rerun_converges(emulator, own_tenants, collections_path, tmp_path):
-    """A kill while the create, the delete or the rename of a rotation is held back by the emulator (each step a
-    scenario on a tenant of its own, side by side); the held request lands after the kill, between two reruns."""
+    """A kill while the emulator holds back the create, the delete or the rename of a rotation: a scenario each, on a
+    tenant of its own, side by side. The held requests land after the kill (late arrivals), between two reruns of
+    all the scenarios (one run with a host each)."""
+    tenants = dict(zip(ROTATION_STEPS, own_tenants))
+    token_cache_dir = tmp_path / 'token-cache'
 
-    def kill_then_rerun(tenant, step):
+    def secret_file(step):
+        return tmp_path / step / 'secrets' / 'ci.json'
+
+    def kill(step):
+        """Kill the rotation while its step is held back; the id of the token it rotated."""
+        tenant = tenants[step]
         tenant.api('POST', '/personal-access-tokens/v1', json=dict(name='ci', userAwareTokenNeverExpires=True))
         old_id = my_tokens(tenant)[0]['id']
-        scenario = tmp_path / step
-        secret_file = scenario / 'secrets' / 'ci.json'
-        token_cache_dir = scenario / 'token-cache'
-        method = {'create': 'POST', 'delete': 'DELETE', 'rename': 'PATCH'}[step]
-        emulator.set_faults(tenant.name, [dict(method=method, path_regex='^/personal-access-tokens/v1',
+        emulator.set_faults(tenant.name, [dict(method=ROTATION_STEPS[step], path_regex='^/personal-access-tokens/v1',
                                                action='delay', delay=HELD_BACK, count=1)])
-        process = start_playbook(collections_path, scenario / 'killed', PAT_ROTATION % ('true', secret_file), tenant,
-                                 token_cache_dir)
+        rotation = PAT_ROTATION % dict(regenerate='true', secret_file=secret_file(step))
+        process = start_playbook(collections_path, tmp_path / step / 'killed', rotation, tenant, token_cache_dir)
 
         def in_flight():  # the held-back request has reached the emulator
             return any(rule.get('applied') for rule in emulator.faults(tenant.name)['rules'])
         assert kill_when(process, in_flight)
         emulator.clear_faults(tenant.name)
-        rerun = PAT_ROTATION % ('false', secret_file)
-        run_scanned(emulator, collections_path, scenario / 'rerun', rerun, tenant, token_cache_dir).assert_ok()
+        return old_id
 
-        def landed():  # the held-back request, applied after the kill: a late arrival
-            return any(r.get('fault') == 'delay' for r in tenant.requests())
-        wait_for(landed, HELD_BACK + 60)
-        run_scanned(emulator, collections_path, scenario / 'rerun-after-it-landed', rerun, tenant,
-                    token_cache_dir).assert_ok()
+    old_ids = side_by_side(dict((step, functools.partial(kill, step)) for step in ROTATION_STEPS))
+    rerun = PAT_ROTATION % dict(regenerate='false', secret_file='"{{ pat_secret_file }}"')
+    hosts = dict((step, (tenants[step], dict(pat_secret_file=str(secret_file(step))))) for step in ROTATION_STEPS)
+    run_on_each_host(emulator, collections_path, tmp_path / 'rerun', rerun, hosts, token_cache_dir,
+                     leak_scan=True).assert_ok()
+    for tenant in tenants.values():
+        wait_for(functools.partial(late_arrival_landed, tenant), HELD_BACK + 60)
+    run_on_each_host(emulator, collections_path, tmp_path / 'rerun-after-they-landed', rerun, hosts, token_cache_dir,
+                     leak_scan=True).assert_ok()
+    for step, tenant in tenants.items():
         tokens = my_tokens(tenant)
-        assert [t['name'] for t in tokens] == ['ci'], [t['name'] for t in tokens]
+        assert [t['name'] for t in tokens] == ['ci'], (step, [t['name'] for t in tokens])
         if step == 'create':
-            assert tokens[0]['id'] == old_id  # never delivered: the replacement is removed, the old token stays
+            assert tokens[0]['id'] == old_ids[step]  # never delivered: the replacement is removed, the old one stays
         else:
             # Delivered before the kill: the rotation is finished, and the secret on disk is the live token's.
-            assert tokens[0]['id'] != old_id
-            assert json.loads(secret_file.read_text())['client_id'] == tokens[0]['id']
+            assert tokens[0]['id'] != old_ids[step], step
+            assert json.loads(secret_file(step).read_text())['client_id'] == tokens[0]['id'], step
 
-    side_by_side(dict((step, functools.partial(kill_then_rerun, tenant, step))
-                      for step, tenant in zip(['create', 'delete', 'rename'], own_tenants)))
+
+def late_arrival_landed(tenant):
+    """The request the emulator held back has been applied (its log entry is written once it is)."""
+    return any(r.get('fault') == 'delay' for r in tenant.requests())
 
 
 def wait_for(condition, timeout):
