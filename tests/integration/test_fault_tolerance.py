@@ -1,10 +1,10 @@
 """Provisioning under injected faults: the declared state is reached, nothing is duplicated, no secret is lost.
 
-18 API clients in 3 tenants (6 per environment, run in parallel) while the emulator answers (a) 30 % of dev's
-requests 429, 20 % of test's 503 and resets 10 % of prod's connections, all in one run, or (b) applies the first three
-creates of each tenant but drops their answers. Without the faults, the next run settles and the one after changes
-nothing. The fault rules are seeded, and each test checks that its faults really hit the requests they are meant for,
-so none can pass without them.
+18 API clients in 3 tenants (6 per environment, provisioned in parallel) while the emulator drops the answers of
+creates it applied (dev), answers 30 % of the requests 429 and 20 % 503 (test) and resets 10 % of the connections
+(prod), all in one run; then 6 personal access tokens rotated under 429 and 503. Without the faults, the next run
+settles and the one after changes nothing. The fault rules are seeded, and each test checks that its faults really
+hit the requests they are meant for, so none can pass without them.
 """
 
 from __future__ import annotations
@@ -86,12 +86,16 @@ def assert_settles(environments, ansible, inventory, secrets_dir, emulator):
 
 
 # Each environment under faults of its own, all in one run (the environments are provisioned in parallel anyway):
-# inventory host -> (rules, seed). The seeds are picked so that each kind of request meets its fault: in dev a 429 on
-# the list call and on creates and renames; in test a 503 on the token request, a create and a rename; in prod a
-# reset of the list call (retried) and of one create (nothing applied, no answer: its outcome is unknown).
+# inventory host -> (rules, seed). The seeds are picked so that each fault meets the requests it is meant for, and
+# the test checks that it did:
+# dev: ISC applies the first three creates but their answers, with the secrets, are lost: the first client's answer
+#      is lost twice and it is named, the second's once and it is made again, the others are made at once;
+# test: 30 % of the requests answered 429, 20 % 503, each on the list call, on a create and on a rename;
+# prod: 10 % connection resets: of the list call (retried) and of one create (nothing applied, no answer).
 FAULTS = {
-    'isc_dev': ([dict(path_regex=ANY_ISC_PATH, action='status', status=429, retry_after=RETRY_AFTER, rate=0.3)], 7),
-    'isc_test': ([dict(path_regex=ANY_ISC_PATH, action='status', status=503, rate=0.2)], 11),
+    'isc_dev': ([dict(method='POST', path='/oauth-clients/v1', action='drop_after_apply', count=3)], None),
+    'isc_test': ([dict(path_regex=ANY_ISC_PATH, action='status', status=429, retry_after=RETRY_AFTER, rate=0.3),
+                  dict(path_regex=ANY_ISC_PATH, action='status', status=503, rate=0.2)], 4),
     'isc_prod': ([dict(path_regex=ANY_ISC_PATH, action='reset', rate=0.1)], 72),
 }
 
@@ -103,54 +107,45 @@ def hits(tenant, action, methods=None, status=None):
                if fault == action and method in (methods or (method,)) and status in (None, answered))
 
 
-def test_provisioning_reaches_declared_state_under_faults(environments, example_inventory, ansible, tmp_path,
-                                                          emulator):
+def test_provisioning_under_faults_makes_no_twin_loses_no_secret_and_settles(environments, example_inventory,
+                                                                             ansible, tmp_path, emulator):
     for host, tenant in environments.items():
         rules, seed = FAULTS[host]
         emulator.set_faults(tenant.name, rules, seed=seed)
     inventory = example_inventory()
     secrets_dir = tmp_path / 'secrets'
     first = run_provisioning(ansible, inventory, secrets_dir)
-    dev, test, prod = environments['isc_dev'], environments['isc_test'], environments['isc_prod']
-    # the faults really happened, to the requests that matter (see FAULTS)
-    assert hits(dev, 'status', ('POST', 'PATCH'), 429) and hits(dev, 'status', ('GET',), 429), injected(dev)
-    assert hits(test, 'status', ('POST',), 503) and hits(test, 'status', ('PATCH',), 503), injected(test)
-    creates_reset = sum(1 for r in prod.requests() if r.get('fault') == 'reset' and r['path'] == '/oauth-clients/v1'
-                        and r['method'] == 'POST')
-    assert creates_reset == 1 and hits(prod, 'reset', ('GET',)), injected(prod)
-    # 429 and 503 come before ISC applies anything: retried, whatever the method, and dev and test reach the
-    # declared state in this run.
-    assert not [r for r in first.results if r['host'] != 'isc_prod' and r['status'] == 'failed']
-    assert_declared_state(dict(isc_dev=dev, isc_test=test), secrets_dir)
-    # A create whose connection was reset after it was sent, and that did not show up under its provisional name:
-    # "outcome unknown", never a blind second POST. The run names the client and goes on with the others.
-    failure = first.task(ROLE_TASK % 'Fail for the clients that need attention', 'isc_prod')
-    assert failure['status'] == 'failed' and 'outcome of creating' in failure['result']['msg'], failure
     assert first.rc != 0
-    assert_no_twins(environments, secrets_dir)
-    assert_settles(environments, ansible, inventory, secrets_dir, emulator)
+    dev, test, prod = environments['isc_dev'], environments['isc_test'], environments['isc_prod']
 
+    def attention(host):
+        """The role's closing failure on host: the clients that need attention, and why."""
+        failure = first.task(ROLE_TASK % 'Fail for the clients that need attention', host)
+        assert failure['status'] == 'failed', failure
+        return failure['result']['msg']
 
-def test_lost_create_answers_never_make_twins_and_every_secret_is_delivered(
-        environments, example_inventory, ansible, tmp_path, emulator):
-    # ISC applies the create, the answer (with the secret) is lost: the client is found under its provisional name,
-    # deleted and created again. The first three creates of each tenant are lost: the first client's answer is lost
-    # twice and it is named, the second's once and it is made again, the others are not touched by the fault.
-    for tenant in environments.values():
-        emulator.set_faults(tenant.name, [dict(method='POST', path='/oauth-clients/v1', action='drop_after_apply',
-                                               count=3)])
-    inventory = example_inventory()
-    secrets_dir = tmp_path / 'secrets'
-    first = run_provisioning(ansible, inventory, secrets_dir)
-    assert first.rc != 0 and 'need attention' in first.output
-    for host, tenant in environments.items():
-        assert injected(tenant) == {('drop_after_apply', 'POST', 0): 3}, host
-        assert [w['method'] for w in tenant.writes()].count('DELETE') == 3, host  # each lost one found and removed
-        summary = first.task(ROLE_TASK % 'Fail for the clients that need attention', host)['result']['msg']
-        assert "%s: Creating the OAuth client '%s' failed twice in a row" % (NAMES[0], NAMES[0]) in summary, summary
-        names = sorted(c['name'] for c in tenant.emulator.state(tenant.name)['oauthClients'])
-        assert names == NAMES[1:], (host, names)  # the second one made again, the others made at once
-    assert first.output.count('answer carrying its secret was lost') >= 9
+    # dev: each create whose answer was lost is found under its provisional name and removed; the client is made
+    # again once, and named when its second answer is lost too
+    assert injected(dev) == {('drop_after_apply', 'POST', 0): 3}
+    assert [w['method'] for w in dev.writes()].count('DELETE') == 3
+    assert first.output.count('answer carrying its secret was lost') >= 3
+    assert "%s: Creating the OAuth client '%s' failed twice in a row" % (NAMES[0], NAMES[0]) in attention('isc_dev')
+    assert sorted(c['name'] for c in dev.emulator.state(dev.name)['oauthClients']) == NAMES[1:]
+    # test: 429 and 503 come before ISC applies anything: retried whatever the method, and the declared state is
+    # reached in this run
+    for status in (429, 503):
+        for method in ('GET', 'POST', 'PATCH'):
+            assert hits(test, 'status', (method,), status), (status, method, injected(test))
+    assert not [r for r in first.results if r['host'] == 'isc_test' and r['status'] == 'failed']
+    assert_declared_state(dict(isc_test=test), secrets_dir)
+    # prod: the reset list call is sent again; a create whose connection was reset after it was sent, and that did
+    # not show up under its provisional name, is "outcome unknown", never a blind second POST: the run names the
+    # client and goes on with the others
+    creates_reset = sum(1 for r in prod.requests() if r.get('fault') == 'reset' and r['method'] == 'POST'
+                        and r['path'] == '/oauth-clients/v1')
+    assert creates_reset == 1 and hits(prod, 'reset', ('GET',)), injected(prod)
+    assert 'outcome of creating' in attention('isc_prod')
+    # everywhere: never a twin, and every client that exists has its secret on disk
     assert_no_twins(environments, secrets_dir)
     assert_settles(environments, ansible, inventory, secrets_dir, emulator)
 
