@@ -12,6 +12,7 @@ import json
 import pytest
 
 from case_batches import TenantCase
+from case_tasks import emulator_control, failed, failing, ok, step, task
 from conftest import CREATE_SHAPES, case_of
 from isc_playbook_runner import Case, EXECUTION_PATHS
 
@@ -21,14 +22,7 @@ BASIC = dict(name='ci-pipeline', description='CI deploys', grant_types=['CLIENT_
              access_token_validity_seconds=750, enabled=True)
 
 PATH_NAMES = list(EXECUTION_PATHS)  # 'controller', 'module'
-
-
-def task(name, args, module='isc_oauth_client', **keywords):
-    """One task of a case's task list (YAML): the collection's module with args, and task keywords such as
-    check_mode, diff, ignore_errors, no_log or register (JSON is YAML)."""
-    lines = ['- name: %s' % json.dumps(name), '  sailpoint_isc.oauth.%s: %s' % (module, json.dumps(args))]
-    lines += ['  %s: %s' % (keyword, json.dumps(value)) for keyword, value in keywords.items()]
-    return '\n'.join(lines) + '\n'
+CLIENT, INFO = 'isc_oauth_client', 'isc_oauth_client_info'
 
 
 def create_shape(shape):
@@ -48,18 +42,6 @@ def client_ids(**names):
     return lambda tenant: dict((variable, tenant.create_client(name=name)['id']) for variable, name in names.items())
 
 
-def ok(case, name):
-    """The result of a task of the case that must have succeeded."""
-    assert case.status(name) == 'ok', (case.case.name, name, case.task(name).get('msg'))
-    return case.task(name)
-
-
-def failed(case, name):
-    """The result of a task of the case that must have failed (it runs with ignore_errors)."""
-    assert case.status(name) == 'failed', (case.case.name, name, case.task(name))
-    return case.task(name)
-
-
 CASES = []
 
 
@@ -69,8 +51,8 @@ def batch(run_cases):
     return run_cases(CASES)
 
 
-CASES += [Case('create-unchanged-%s-%s' % (shape, path), task('create', BASIC) + task('again', BASIC), path=path,
-               prepare=create_shape(shape)) for shape in CREATE_SHAPES for path in PATH_NAMES]
+CASES += [Case('create-unchanged-%s-%s' % (shape, path), task('create', CLIENT, BASIC) + task('again', CLIENT, BASIC),
+               path=path, prepare=create_shape(shape)) for shape in CREATE_SHAPES for path in PATH_NAMES]
 
 
 @pytest.mark.parametrize('path', PATH_NAMES)
@@ -87,8 +69,8 @@ def test_create_then_unchanged_on_second_run(batch, shape, path):
     assert case.writes('again') == []
 
 
-CASES += [Case('created-client-works', task('create', BASIC, register='made') + task(
-    'who', dict(client_id='{{ made.client_id }}', client_secret='{{ made.client_secret }}'), module='isc_token_info'))]
+CASES += [Case('created-client-works', task('create', CLIENT, BASIC, register='made') + task(
+    'who', 'isc_token_info', dict(client_id='{{ made.client_id }}', client_secret='{{ made.client_secret }}')))]
 
 
 def test_created_client_really_works(batch):
@@ -97,7 +79,7 @@ def test_created_client_really_works(batch):
     assert ok(case, 'who')['client_id'] == result['client_id']
 
 
-CASES += Case.on_both_paths('check-create', task('client', BASIC, check_mode=True, diff=True))
+CASES += Case.on_both_paths('check-create', task('client', CLIENT, BASIC, check_mode=True, diff=True))
 
 
 @pytest.mark.parametrize('path', PATH_NAMES)
@@ -111,8 +93,8 @@ def test_check_mode_create_predicts_without_writing(batch, path):
 
 
 UPDATED = dict(BASIC, description='CI deploys sources', enabled=False)
-CASES += Case.on_both_paths('update', task('create', BASIC) + task('update', UPDATED, diff=True)
-                            + task('again', UPDATED))
+CASES += Case.on_both_paths('update', task('create', CLIENT, BASIC) + task('update', CLIENT, UPDATED, diff=True)
+                            + task('again', CLIENT, UPDATED))
 
 
 @pytest.mark.parametrize('path', PATH_NAMES)
@@ -129,8 +111,8 @@ def test_update_sends_one_patch_with_only_changed_fields(batch, path):
     assert again['changed'] is False and case.writes('again') == []
 
 
-CASES += [Case('check-update', task('create', BASIC)
-               + task('client', dict(BASIC, access_token_validity_seconds=900), check_mode=True))]
+CASES += [Case('check-update', task('create', CLIENT, BASIC)
+               + task('client', CLIENT, dict(BASIC, access_token_validity_seconds=900), check_mode=True))]
 
 
 def test_check_mode_update_predicts_without_writing(batch):
@@ -142,7 +124,7 @@ def test_check_mode_update_predicts_without_writing(batch):
 
 NORMALISED = dict(BASIC, grant_types=['CLIENT_CREDENTIALS', 'REFRESH_TOKEN'], scope=['sp:scopes:all'],
                   redirect_uris=['https://b.example/cb', 'https://a.example/cb'])
-CASES += [Case('normalised', task('create', NORMALISED) + task('same', dict(
+CASES += [Case('normalised', task('create', CLIENT, NORMALISED) + task('same', CLIENT, dict(
     NORMALISED, grant_types=['REFRESH_TOKEN', 'CLIENT_CREDENTIALS'], access_token_validity_seconds='750',
     redirect_uris=['https://a.example/cb', 'https://b.example/cb'])))]
 
@@ -154,8 +136,8 @@ def test_normalised_comparison_lists_and_numbers(batch):
     assert case.writes('same') == []
 
 
-CASES += [Case('only-options-set', task('create', dict(BASIC, business_name='Acme'))
-               + task('client', dict(name='ci-pipeline', enabled=True)))]
+CASES += [Case('only-options-set', task('create', CLIENT, dict(BASIC, business_name='Acme'))
+               + task('client', CLIENT, dict(name='ci-pipeline', enabled=True)))]
 
 
 def test_only_options_set_are_compared(batch):
@@ -165,8 +147,8 @@ def test_only_options_set_are_compared(batch):
     assert out['changed'] is False and out['oauth_client']['businessName'] == 'Acme'
 
 
-CASES += [Case('unpatchable-scope', task('create', BASIC)
-               + task('client', dict(BASIC, scope=['idn:sources:read']), ignore_errors=True))]
+CASES += [Case('unpatchable-scope', task('create', CLIENT, BASIC)
+               + failing('client', CLIENT, dict(BASIC, scope=['idn:sources:read'])))]
 
 
 def test_unpatchable_scope_change_fails_without_write(batch):
@@ -178,8 +160,8 @@ def test_unpatchable_scope_change_fails_without_write(batch):
 
 
 RECREATED = dict(BASIC, scope=['idn:sources:read'], type='PUBLIC', recreate=True)
-CASES += [Case('recreate-%s' % shape, task('create', BASIC) + task('check', RECREATED, check_mode=True)
-               + task('recreate', RECREATED) + task('again', RECREATED), prepare=create_shape(shape))
+CASES += [Case('recreate-%s' % shape, task('create', CLIENT, BASIC) + task('check', CLIENT, RECREATED, check_mode=True)
+               + task('recreate', CLIENT, RECREATED) + task('again', CLIENT, RECREATED), prepare=create_shape(shape))
           for shape in CREATE_SHAPES]
 
 
@@ -200,8 +182,8 @@ def test_recreate_replaces_the_client_with_new_id_and_secret(batch, shape):
 
 
 ABSENT = dict(name='ci-pipeline', state='absent')
-CASES += Case.on_both_paths('absent', task('create', BASIC) + task('check', ABSENT, check_mode=True)
-                            + task('delete', ABSENT) + task('again', ABSENT))
+CASES += Case.on_both_paths('absent', task('create', CLIENT, BASIC) + task('check', CLIENT, ABSENT, check_mode=True)
+                            + task('delete', CLIENT, ABSENT) + task('again', CLIENT, ABSENT))
 
 
 @pytest.mark.parametrize('path', PATH_NAMES)
@@ -215,7 +197,7 @@ def test_absent_deletes_then_is_unchanged(batch, path):
     assert ok(case, 'again')['changed'] is False
 
 
-CASES += [TenantCase('rename-by-id', task('rename', dict(id='{{ old_id }}', name='new-name')),
+CASES += [TenantCase('rename-by-id', task('rename', CLIENT, dict(id='{{ old_id }}', name='new-name')),
                      tenant_vars=client_ids(old_id='old-name'))]
 
 
@@ -226,8 +208,7 @@ def test_identity_by_id_allows_rename(batch):
     assert out['oauth_client']['id'] == case.case.hostvars['old_id']
 
 
-CASES += [Case('unknown-id', task('client', dict(BASIC, id='00000000-0000-0000-0000-000000000000'),
-                                  ignore_errors=True))]
+CASES += [Case('unknown-id', failing('client', CLIENT, dict(BASIC, id='00000000-0000-0000-0000-000000000000')))]
 
 
 def test_unknown_id_is_an_error(batch):
@@ -236,7 +217,7 @@ def test_unknown_id_is_an_error(batch):
     assert case.writes() == []
 
 
-CASES += [TenantCase('duplicate-names', task('client', dict(name='twin', enabled=False), ignore_errors=True),
+CASES += [TenantCase('duplicate-names', failing('client', CLIENT, dict(name='twin', enabled=False)),
                      tenant_vars=lambda tenant: dict(twin_ids=[tenant.create_client(name='twin')['id']
                                                                for _twin in range(2)]))]
 
@@ -249,7 +230,7 @@ def test_duplicate_names_are_never_guessed(batch):
     assert case.writes() == []
 
 
-CASES += [Case('lost-create-answer', task('client', BASIC), prepare=faults(
+CASES += [Case('lost-create-answer', task('client', CLIENT, BASIC), prepare=faults(
     dict(method='POST', path='/oauth-clients/v1', action='drop_after_apply', count=1)))]
 
 
@@ -266,17 +247,11 @@ def test_lost_create_answer_is_found_under_its_provisional_name_and_made_again(b
 # The emulator answers the create after 5 s; the first task gives up waiting after 2 s. The second task stands for
 # the next run, which in a run of its own starts seconds later: it starts once the late create has landed (the
 # emulator logs a delayed request when it has answered it; the control API is not ISC traffic).
-LATE_CREATE_LANDED = '''
-- name: the late create has landed
-  ansible.builtin.debug:
-    msg: the emulator has answered the delayed create
-  until: (lookup('ansible.builtin.url', isc_test_emulator_control ~ '/requests', split_lines=false, use_proxy=false)
-          | from_json | selectattr('fault', 'defined') | selectattr('fault', 'eq', 'delay') | list | length) == 1
-  retries: 20
-  delay: 1
-'''
-CASES += [Case('late-create', task('first', dict(BASIC, timeout=2, max_retries=0), ignore_errors=True)
-               + LATE_CREATE_LANDED + task('second', BASIC),
+LATE_CREATE_LANDED = emulator_control(
+    'the late create has landed', 'requests', register='log', retries=20, delay=1,
+    until="log.json | selectattr('fault', 'defined') | selectattr('fault', 'eq', 'delay') | list | length == 1")
+CASES += [Case('late-create', failing('first', CLIENT, dict(BASIC, timeout=2, max_retries=0))
+               + LATE_CREATE_LANDED + task('second', CLIENT, BASIC),
                prepare=faults(dict(method='POST', path='/oauth-clients/v1', action='delay', delay=5, count=1)))]
 
 
@@ -295,7 +270,7 @@ def test_create_answered_after_the_timeout_never_makes_a_second_client(batch):
         assert [r['action'] for r in second['recovered']] == ['deleted']
 
 
-CASES += [Case('transient-503', task('client', BASIC), prepare=faults(
+CASES += [Case('transient-503', task('client', CLIENT, BASIC), prepare=faults(
     dict(method='POST', path='/oauth-clients/v1', action='status', status=503, count=2)))]
 
 
@@ -347,7 +322,7 @@ def bad_input_task(args, message):
     return 'bad input %d' % BAD_INPUT.index((args, message))
 
 
-CASES += [Case('bad-input', ''.join(task(bad_input_task(args, message), args, ignore_errors=True)
+CASES += [Case('bad-input', ''.join(failing(bad_input_task(args, message), CLIENT, args)
                                     for args, message in BAD_INPUT))]
 
 
@@ -364,9 +339,9 @@ API_VERSIONS = [
     ('v1', '/oauth-clients/v1'), ('v3', '/v3/oauth-clients'), ('beta', '/beta/oauth-clients'),
     ('v2024', '/v2024/oauth-clients'), ('v2025', '/v2025/oauth-clients'), ('v2026', '/v2026/oauth-clients'),
 ]
-CASES += [Case('api-version-%s' % version, task('create', dict(BASIC, api_version=version))
-               + task('disable', dict(BASIC, api_version=version, enabled=False))
-               + task('delete', dict(name=BASIC['name'], api_version=version, state='absent')))
+CASES += [Case('api-version-%s' % version, task('create', CLIENT, dict(BASIC, api_version=version))
+               + task('disable', CLIENT, dict(BASIC, api_version=version, enabled=False))
+               + task('delete', CLIENT, dict(name=BASIC['name'], api_version=version, state='absent')))
           for version, _path in API_VERSIONS]
 
 
@@ -381,25 +356,11 @@ def test_every_api_version_uses_its_paths(batch, version, path):
     assert [m for m, _p in api if m != 'GET'] == ['POST', 'PATCH', 'PATCH', 'DELETE']  # create = POST + rename
 
 
-INFO_TASKS = '''
-- name: all
-  sailpoint_isc.oauth.isc_oauth_client_info:
-  check_mode: true
-- name: by id
-  sailpoint_isc.oauth.isc_oauth_client_info: {id: "{{ alpha_id }}"}
-  check_mode: true
-- name: by name
-  sailpoint_isc.oauth.isc_oauth_client_info: {name: beta}
-  check_mode: true
-- name: never used
-  sailpoint_isc.oauth.isc_oauth_client_info: {filters: lastUsed isnull}
-  check_mode: true
-- name: missing id
-  sailpoint_isc.oauth.isc_oauth_client_info: {id: "00000000-0000-0000-0000-000000000000"}
-  check_mode: true
-'''
-CASES += [TenantCase('info-%s' % path, INFO_TASKS, path=path, tenant_vars=client_ids(alpha_id='alpha', beta_id='beta'))
-          for path in PATH_NAMES]
+INFO_TASKS = ''.join(task(name, INFO, options, check_mode=True) for name, options in [
+    ('all', None), ('by id', dict(id='{{ alpha_id }}')), ('by name', dict(name='beta')),
+    ('never used', dict(filters='lastUsed isnull')), ('missing id', dict(id='00000000-0000-0000-0000-000000000000'))])
+CASES += [TenantCase('info-%s' % path, INFO_TASKS, path=path,
+                     tenant_vars=client_ids(alpha_id='alpha', beta_id='beta')) for path in PATH_NAMES]
 
 
 @pytest.mark.parametrize('path', PATH_NAMES)
@@ -416,15 +377,14 @@ def test_info_lists_by_id_by_name_and_filters(batch, path):
     assert case.writes() == []
 
 
-CASES += [Case('info-bad-filter', task('client', dict(filters='name eq "x"'), module='isc_oauth_client_info',
-                                       ignore_errors=True))]
+CASES += [Case('info-bad-filter', failing('client', INFO, dict(filters='name eq "x"')))]
 
 
 def test_info_bad_filter_is_a_clear_error(batch):
     assert 'HTTP 400' in failed(case_of(batch, 'info-bad-filter'), 'client')['msg']
 
 
-CASES += [Case('plain-user', task('client', BASIC, ignore_errors=True),
+CASES += [Case('plain-user', failing('client', CLIENT, BASIC),
                hostvars=dict(isc_client_id='user-client-id', isc_client_secret='user-client-secret'))]
 
 
@@ -436,19 +396,14 @@ def test_plain_user_gets_a_clear_403(batch):
 
 
 SAVED_SECRET = 'no-secret-at-vvvv.json'  # in the batch's working directory (the playbook's), which no scan reads
-STORE_THE_SECRET = '''
-- name: store
-  ansible.builtin.copy:
-    dest: "{{ playbook_dir }}/%s"
-    content: "{{ {'id': made.client_id, 'secret': made.client_secret} | to_json }}"
-    mode: "0600"
-  no_log: true
-''' % SAVED_SECRET
-CASES += [Case('no-secret-at-vvvv', task('create', BASIC, register='made', no_log=True, diff=True)
+STORE_THE_SECRET = step('store', 'ansible.builtin.copy', dict(
+    dest='{{ playbook_dir }}/' + SAVED_SECRET, mode='0600',
+    content="{{ {'id': made.client_id, 'secret': made.client_secret} | to_json }}"), no_log=True)
+CASES += [Case('no-secret-at-vvvv', task('create', CLIENT, BASIC, register='made', no_log=True, diff=True)
                + STORE_THE_SECRET
-               + task('recreate with diff', dict(BASIC, scope=['a:b'], recreate=True), no_log=True, diff=True)
-               + task('update with diff', dict(BASIC, description='changed'), diff=True)
-               + task('info', None, module='isc_oauth_client_info', diff=True))]
+               + task('recreate with diff', CLIENT, dict(BASIC, scope=['a:b'], recreate=True), no_log=True, diff=True)
+               + task('update with diff', CLIENT, dict(BASIC, description='changed'), diff=True)
+               + task('info', INFO, diff=True))]
 
 
 def test_no_secret_in_output_diff_or_warnings_at_vvvv(batch):
@@ -465,8 +420,8 @@ def test_no_secret_in_output_diff_or_warnings_at_vvvv(batch):
 FULL = dict(BASIC, business_name='Acme', homepage_url='https://acme.example',
             grant_types=['CLIENT_CREDENTIALS', 'AUTHORIZATION_CODE'], redirect_uris=['https://acme.example/cb'])
 CLEARED = dict(BASIC, business_name='', homepage_url='', redirect_uris=[])
-CASES += [Case('empty-values-%s' % shape, task('create', FULL) + task('clear', CLEARED) + task('again', CLEARED),
-               prepare=create_shape(shape)) for shape in CREATE_SHAPES]
+CASES += [Case('empty-values-%s' % shape, task('create', CLIENT, FULL) + task('clear', CLIENT, CLEARED)
+               + task('again', CLIENT, CLEARED), prepare=create_shape(shape)) for shape in CREATE_SHAPES]
 
 
 @pytest.mark.parametrize('shape', CREATE_SHAPES)
@@ -493,8 +448,8 @@ def seed_bulk_clients(page_size):
 
 
 PAGE_SIZES = {'unpaged': None, 'paged-250': 250}
-CASES += [Case('beyond-250-%s' % paging, task('info', None, module='isc_oauth_client_info')
-               + task('last', dict(BASIC, name='bulk-299')), prepare=seed_bulk_clients(page_size))
+CASES += [Case('beyond-250-%s' % paging, task('info', INFO)
+               + task('last', CLIENT, dict(BASIC, name='bulk-299')), prepare=seed_bulk_clients(page_size))
           for paging, page_size in PAGE_SIZES.items()]
 
 
