@@ -28,6 +28,11 @@ class TenantCase(Case):
         self.hostvars.update(self.tenant_vars(tenant))
 
 
+def tenant_url(tenant):
+    """tenant_vars of a TenantCase: the tenant's URL in the variable tenant_url (for a task or another variable)."""
+    return dict(tenant_url=tenant.base_url)
+
+
 def environment_batch_runner(collections_path, emulator, tmp_path_factory):
     """A function that runs case batches as conftest's run_cases does (-vvvv, one tenant per case, leak-scanned), in a
     process environment of the caller's choice: run(cases, environment, scanned=()) returns the CaseRun.

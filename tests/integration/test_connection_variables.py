@@ -14,7 +14,7 @@ import json
 
 import pytest
 
-from case_batches import TenantCase, environment_batch_runner
+from case_batches import TenantCase, environment_batch_runner, tenant_url
 from conftest import case_of
 from isc_playbook_runner import ADMIN, Case
 
@@ -48,11 +48,6 @@ INFO_AND_LOOKUP = '''
 def assert_all_ok(case):
     """Every task of the case ran and succeeded (what a run's exit code 0 said of a playbook of its own)."""
     assert case.records and [r['status'] for r in case.records] == ['ok'] * len(case.records), case.records
-
-
-def tenant_url(tenant):
-    """tenant_vars of a TenantCase: the tenant's URL in the variable tenant_url."""
-    return dict(tenant_url=tenant.base_url)
 
 
 CLIENT = dict(name='portal', description='d', access_type='ONLINE', access_token_validity_seconds=750, enabled=True)

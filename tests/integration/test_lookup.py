@@ -22,11 +22,12 @@ import stat
 import textwrap
 import types
 import urllib.parse
+from pathlib import Path
 
 import pytest
 import requests
 
-from case_batches import TenantCase, environment_batch_runner
+from case_batches import TenantCase, environment_batch_runner, tenant_url
 from conftest import CASE_TENANTS, assert_no_leaks, case_of, files_text, leak_context, scan_for_leaks
 from isc_emulator.tenant import TOKEN_PATH
 from isc_playbook_runner import ADMIN, Case
@@ -59,12 +60,6 @@ def play(tasks, hosts='localhost'):
 
 TOKEN_PLAY = play(TOKEN_TASKS)
 ERROR_PLAY = play(ERROR_TASKS)
-
-
-def env_for(tenant, **credentials):
-    creds = credentials or ADMIN
-    return dict(SAIL_BASE_URL=tenant.base_url, SAIL_CLIENT_ID=creds['client_id'],
-                SAIL_CLIENT_SECRET=creds['client_secret'])
 
 
 def tls_env(tls_emulator):
@@ -136,8 +131,8 @@ BAD_OPTIONS = [
 
 
 def bad_options_case(number, options):
-    """The options as lookup keywords, with the tenant's base_url unless they name the tenant themselves; the
-    credentials come from variables, the secret not when the keywords hold one."""
+    """The options as lookup keywords, with the tenant's base_url unless they name a tenant themselves; the client
+    id and secret come from variables, except a secret the keywords give."""
     def tenant_vars(tenant):
         named = 'tenant' in options or 'base_url' in options
         return dict(opts=options if named else dict(options, base_url=tenant.base_url))
@@ -186,7 +181,7 @@ DAMAGED = dict((content, name) for name, content in CACHED_FOR_THE_SECOND_RUN.it
 
 def first_run_cases(tls_url, cache_root):
     """The cases of the first run; tls_url: the tenant with a certificate nobody trusts; cache_root: where the cases
-    the second run reads again keep their token caches."""
+    whose token cache is looked at (by a test, or by the second run) keep it, each in a directory of its own."""
     cases = [
         TenantCase('api-client', TOKEN_TASKS, tenant_vars=with_client(name='cc-client')),
         TenantCase('variables-and-keywords', '''
@@ -200,7 +195,7 @@ def first_run_cases(tls_url, cache_root):
       client_id='user-client-id', client_secret='user-client-secret') | length > 100
 ''', hostvars=dict(isc_base_url='{{ tenant_url }}', isc_client_id=ADMIN['client_id'],
                    vault_secret=ADMIN['client_secret'], isc_client_secret='{{ vault_secret }}'),
-            tenant_vars=lambda tenant: dict(tenant_url=tenant.base_url)),
+            tenant_vars=tenant_url),
         Case('fifty-lookups', ''.join('''
 - name: use token %d
   ansible.builtin.assert:
@@ -269,7 +264,7 @@ def first_run_cases(tls_url, cache_root):
   ansible.builtin.debug:
     msg: "{{ lookup('sailpoint_isc.oauth.isc_access_token', client_secret=bad_secret) }}"
   ignore_errors: true
-''', hostvars=dict(bad_secret='wrong-secret-987')),
+''', hostvars=dict(bad_secret='wrong-secret-987', isc_token_cache_dir=str(cache_root / 'no-secret-at-vvvv'))),
         Case('modules-and-lookups', ''.join('''
 - name: info %d
   sailpoint_isc.oauth.isc_token_info:
@@ -277,7 +272,7 @@ def first_run_cases(tls_url, cache_root):
   ansible.builtin.assert:
     that: lookup('sailpoint_isc.oauth.isc_access_token') is string
   no_log: true
-''' % (n, n) for n in range(10))),
+''' % (n, n) for n in range(10)), hostvars=dict(isc_token_cache_dir=str(cache_root / 'modules-and-lookups'))),
         # Over http to its own tenant: a misspelt value read as false would return a token there as well.
         Case('misspelt-keyword', '''
 - name: get token
@@ -326,7 +321,8 @@ def first_run_cases(tls_url, cache_root):
 
 @pytest.fixture(scope='module')
 def cache_root(tmp_path_factory):
-    """Token cache directories of the cases whose cache the second run reads, one each."""
+    """The token cache directories of the cases whose cache is looked at, one each: the batch's own directory holds
+    the entries of every case (and a random 'eyJ' in an encrypted entry becomes likely among fifty)."""
     return tmp_path_factory.mktemp('token-caches')
 
 
@@ -341,9 +337,9 @@ def batch(run_cases, emulator, tls_emulator, cache_root):
 def second_run(batch, collections_path, emulator, tls_emulator, tmp_path_factory, cache_root):
     """The second run: in its environment SAIL_* name the tenant of the case pat-from-environment (which sets no
     isc_* variable) and ISC_CA_PATH, ISC_TOKEN_CACHE_DIR, ISC_VALIDATE_CERTS are empty; the cases that read a first
-    run's cache name its tenant and directory in variables (which win over the environment), after the test damaged
-    what it damages. Returns the CaseRun (.batch), the entries each damaged cache had (.entries), the XDG cache home
-    (.xdg)."""
+    run's cache name its tenant and directory in variables (which win over the environment); the entries of
+    damaged-null and damaged-list are damaged before it, as the test once did between its runs. Returns the CaseRun
+    (.batch), the entries each damaged cache had (.entries), the XDG cache home (.xdg)."""
     entries = {}
     for content, name in DAMAGED.items():
         found = list((cache_root / name).glob('*.json'))
@@ -367,7 +363,7 @@ def second_run(batch, collections_path, emulator, tls_emulator, tmp_path_factory
     xdg = tmp_path_factory.mktemp('xdg')
 
     def environment(tenants):
-        return dict(env_for(tenants['pat-from-environment']), ISC_CA_PATH='', ISC_TOKEN_CACHE_DIR='',
+        return dict(tenants['pat-from-environment'].environment, ISC_CA_PATH='', ISC_TOKEN_CACHE_DIR='',
                     ISC_VALIDATE_CERTS='', XDG_CACHE_HOME=str(xdg))
 
     run = environment_batch_runner(collections_path, emulator, tmp_path_factory)
@@ -414,7 +410,7 @@ def test_parallel_forks_share_one_token_request(acme, ansible):
             that: lookup('sailpoint_isc.oauth.isc_access_token') is string
           no_log: true
     '''
-    ansible(play, env=env_for(acme), inventory=hosts, forks=6).assert_ok()
+    ansible(play, env=acme.environment, inventory=hosts, forks=6).assert_ok()
     assert len(acme.token_requests()) == 1
 
 
@@ -505,7 +501,7 @@ def test_no_secret_or_token_in_output_at_vvvv(batch):
     assert case.status('failing lookup with the secret in play') == 'failed'
     assert 'access_token' not in case.task('token info')
     secrets_seen = [ADMIN['client_secret'], 'wrong-secret-987']
-    cache_dir = batch.run.work / 'token-cache'
+    cache_dir = Path(case.case.hostvars['isc_token_cache_dir'])
     texts = [batch.run.output] + files_text(cache_dir)
     assert scan_for_leaks(texts, secrets_seen) == [], "\n=====\n".join(leak_context(texts, "wrong-secret-987", 800))
     assert 'eyJ' not in batch.run.output  # no JWT at all in the output
@@ -516,7 +512,7 @@ def test_modules_and_lookups_share_one_token_and_the_cache_is_private(batch):
     case = case_of(batch, 'modules-and-lookups')
     assert [case.status('%s %d' % (kind, n)) for n in range(10) for kind in ('info', 'lookup')] == ['ok'] * 20
     assert len(token_requests(case)) == 1
-    directory = batch.run.work / 'token-cache'  # every case's: entries are per tenant and credential
+    directory = Path(case.case.hostvars['isc_token_cache_dir'])  # the modules' too: they read the variable as well
     assert stat.S_IMODE(os.stat(directory).st_mode) == 0o700
     entries = [p for p in directory.iterdir() if p.is_file()]
     assert entries
