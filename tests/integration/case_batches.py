@@ -20,7 +20,7 @@ class TenantCase(Case):
     """A Case whose host variables are partly made from its tenant: tenant_vars(tenant) returns them (None leaves a
     variable unset) after the tenant has been reset for the run; it may also seed the tenant, as prepare does."""
 
-    def __init__(self, name, tasks, path='controller', hostvars=None, tenant_vars=None):
+    def __init__(self, name, tasks, tenant_vars, path='controller', hostvars=None):
         super(TenantCase, self).__init__(name, tasks, path=path, hostvars=hostvars, prepare=self._add_tenant_vars)
         self.tenant_vars = tenant_vars
 
