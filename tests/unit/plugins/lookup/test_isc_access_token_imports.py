@@ -88,6 +88,7 @@ def run_lookup(tmp_path, options):
     return json.loads(completed.stdout.splitlines()[-1])
 
 
+@pytest.mark.slow  # a Python process that imports ansible-core (a few seconds)
 def test_a_token_from_the_cache_imports_no_http_client(tmp_path):
     options = lookup_options(tmp_path, closed_loopback_url())
     assert warm_cache(options) == 'cached-token'
@@ -100,6 +101,7 @@ def test_a_token_from_the_cache_imports_no_http_client(tmp_path):
     assert not outcome['requests']
 
 
+@pytest.mark.slow  # a Python process that imports ansible-core (a few seconds)
 def test_a_cache_miss_imports_the_http_client_to_request_a_token(tmp_path):
     # The same lookup with an empty cache: it must ask the token endpoint (nothing listens there, so it fails),
     # which shows that the check above would see the HTTP client had the lookup imported it.
