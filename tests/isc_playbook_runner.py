@@ -208,14 +208,16 @@ def example_inventory(target, base_urls, credentials=True):
 # Starting ansible-playbook costs about half a second of CPU before the first task; a test file of fifty small
 # scenarios spends most of its time there. A case batch runs every case of a file in ONE run: each case is an
 # inventory host with an emulator tenant of its own (own state, settings and request log), running its own task list
-# through include_tasks; hosts run side by side (forks). The results callback records, after each task of a case, how
-# many requests and OpenAPI violations its tenant has logged, so every request is attributed to the task that sent it
-# (the linear strategy finishes a task on every host before the next one starts).
+# through include_tasks. The play runs with the free strategy: under the linear one, hosts whose included files differ
+# never share a task, so the cases would run one after the other. The results callback records, after each task of a
+# case, how many requests and OpenAPI violations its tenant has logged, so every request is attributed to the task
+# that sent it (a host's next task starts only after the result of its previous one has been handled).
 
 CASE_PLAYBOOK = '''
 - name: Every case of the batch, each on its own host and tenant
   hosts: all
   gather_facts: false
+  strategy: free
   tasks:
     - name: Run the case's tasks
       ansible.builtin.include_tasks: "{{ isc_test_case_tasks }}"
