@@ -151,8 +151,8 @@ def environment_run(collections_path, emulator, tmp_path_factory):
     """Modules on both paths and the lookup with no isc_base_url or isc_client_id variable: SAIL_BASE_URL (the tenant
     of environment-serves-controller) and SAIL_CLIENT_ID serve; the variable isc_client_secret beats
     SAIL_CLIENT_SECRET."""
-    cases = Case.on_both_paths('environment-serves', INFO_AND_LOOKUP, hostvars=dict(isc_base_url=None,
-                                                                                     isc_client_id=None))
+    cases = Case.on_both_paths('environment-serves', INFO_AND_LOOKUP,
+                               hostvars=dict(isc_base_url=None, isc_client_id=None))
 
     def environment(tenants):
         return dict(SAIL_BASE_URL=tenants['environment-serves-controller'].base_url,

@@ -193,9 +193,8 @@ def first_run_cases(tls_url, cache_root):
     that: >-
       lookup('sailpoint_isc.oauth.isc_access_token', base_url=isc_base_url,
       client_id='user-client-id', client_secret='user-client-secret') | length > 100
-''', hostvars=dict(isc_base_url='{{ tenant_url }}', isc_client_id=ADMIN['client_id'],
-                   vault_secret=ADMIN['client_secret'], isc_client_secret='{{ vault_secret }}'),
-            tenant_vars=tenant_url),
+''', tenant_url, hostvars=dict(isc_base_url='{{ tenant_url }}', isc_client_id=ADMIN['client_id'],
+                               vault_secret=ADMIN['client_secret'], isc_client_secret='{{ vault_secret }}')),
         Case('fifty-lookups', ''.join('''
 - name: use token %d
   ansible.builtin.assert:
@@ -293,8 +292,8 @@ def first_run_cases(tls_url, cache_root):
     validate_certs: false
 ''', hostvars=dict(isc_base_url=tls_url)),
     ]
-    cases += [Case('plain-http-%d' % number, ERROR_TASKS, hostvars=dict(isc_base_url=url, isc_client_id='x',
-                                                                       isc_client_secret='y'))
+    cases += [Case('plain-http-%d' % number, ERROR_TASKS,
+                   hostvars=dict(isc_base_url=url, isc_client_id='x', isc_client_secret='y'))
               for number, url in enumerate(PLAIN_HTTP_URLS)]
     cases += TenantCase.on_both_paths('password-in-url', '''
 - name: lookup
