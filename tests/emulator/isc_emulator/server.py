@@ -179,6 +179,9 @@ class RequestHandler(BaseHTTPRequestHandler):
             self.close_connection = True
             self._send(json_response(400, error_dto(400, f"Malformed request: {error}")))
             return
+        except ConnectionAbortedError:  # the client went away in the middle of its request: there is none to serve
+            self.close_connection = True
+            return
         request = Request.build(self.command, self.path, dict(self.headers.items()), body)
         response = serve(self.server.context, request)
         if response is None:
@@ -195,7 +198,10 @@ class RequestHandler(BaseHTTPRequestHandler):
         size = int(length)
         if size < 0:
             raise ValueError("negative Content-Length")
-        return self.rfile.read(size)
+        body = self.rfile.read(size)
+        if len(body) < size:  # a client killed while sending: ISC would not see a request either
+            raise ConnectionAbortedError(f"the connection closed {len(body)} bytes into a {size}-byte body")
+        return body
 
     def _read_chunked(self) -> bytes:
         chunks = []

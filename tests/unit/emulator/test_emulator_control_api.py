@@ -4,6 +4,7 @@ keep-alive and tenant isolation."""
 from __future__ import annotations
 
 import http.client
+import socket
 import time
 from urllib.parse import urlsplit
 
@@ -187,3 +188,21 @@ def test_tenants_are_isolated(acme, globex, emulator):
     assert emulator.clock("globex")["offset"] == 0
     assert globex.call("GET", clients_path()).status_code == 200
     assert emulator.state("acme")["tenantId"] != emulator.state("globex")["tenantId"]
+
+
+def test_a_request_cut_off_in_its_body_is_neither_served_nor_logged(acme, emulator):
+    """A client killed while sending (kill -9 between the headers and the end of the body): ISC never sees a request,
+    so the emulator neither applies nor answers nor logs the part that arrived."""
+    client = acme.create_client(name="before")
+    emulator.clear_requests("acme")
+    body = b'[{"op": "replace", "path": "/name", "value": "after"}]'
+    parts = urlsplit(acme.base_url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as connection:
+        connection.sendall(b"PATCH %s HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\n"
+                           b"Content-Type: application/json-patch+json\r\nContent-Length: %d\r\n\r\n%s" % (
+                               clients_path("v1", client["id"]).encode(), parts.netloc.encode(), acme.token().encode(),
+                               len(body), body[:20]))
+        connection.shutdown(socket.SHUT_WR)
+        assert connection.recv(1024) == b""  # closed without an answer
+    assert emulator.requests("acme") == []
+    assert acme.api("GET", clients_path("v1", client["id"]))["name"] == "before"
