@@ -264,6 +264,21 @@ CLIENT_NAMES = ['app-%02d' % n for n in range(10)]  # the 7th rename leaves thre
 KILL_POINTS = dict((('after-1st-create', ('POST', 1)), ('after-2nd-rename', ('PATCH', 2)),
                     ('after-5th-create', ('POST', 5)), ('after-7th-rename', ('PATCH', 7))))
 ANSWER_DELAY = 0.15  # seconds added to every OAuth client answer, so that a kill lands in the middle of the run
+HELD_BACK = 4  # seconds the emulator holds the request a kill lands in (longer than a rerun takes to start)
+
+
+def kill_point_faults(point, hold=None):
+    """Fault rules for a kill at point: every OAuth client answer ANSWER_DELAY late; with hold, the request that
+    follows the point (the rename of the client just created, or the create of the next one) held that long."""
+    method, count = KILL_POINTS[point]
+    slow = dict(path_regex='^/oauth-clients/v1', action='delay', delay=ANSWER_DELAY)
+    if hold is None:
+        return [slow]
+    following, done = ('PATCH', count - 1) if method == 'POST' else ('POST', count)  # each client: POST, then PATCH
+    rules = [dict(slow, method=method, count=count)] + ([dict(slow, method=following, count=done)] if done else [])
+    return rules + [dict(slow, method=following, count=1, delay=hold), slow]
+
+
 ROLE_ON_EVERY_HOST = '''
 - hosts: all
   gather_facts: false
@@ -303,9 +318,10 @@ def test_kill_9_of_the_whole_run_then_rerun_converges(emulator, own_tenants, col
     finishes the task it had begun while the rerun starts: the write lock keeps them from creating twice), at each
     point of KILL_POINTS: a scenario each, on a tenant of its own, side by side.
 
-    A crash leaves nothing running, so its scenarios are rerun together, in one run with a host each; after a cancel,
-    each scenario is rerun at once, while its worker may still be writing. Then one more run of all the scenarios
-    must find nothing to do."""
+    A crash is killed once the point's request has been answered, and leaves nothing running: its scenarios are
+    rerun together, in one run with a host each. A cancel is killed while the emulator holds the request after the
+    point, so the detached worker is still in it, holding the write lock of that client, when each scenario is rerun
+    at once. Then one more run of all the scenarios must find nothing to do."""
     tenants = dict(zip(KILL_POINTS, own_tenants))
     token_cache_dir = tmp_path / 'token-cache'  # of every run: the write locks live next to it
 
@@ -317,9 +333,12 @@ def test_kill_9_of_the_whole_run_then_rerun_converges(emulator, own_tenants, col
         tenant = tenants[point]
         method, count = KILL_POINTS[point]
         play = provision_play(CLIENT_NAMES, secrets_dir(point))
-        emulator.set_faults(tenant.name, [dict(path_regex='^/oauth-clients/v1', action='delay', delay=ANSWER_DELAY)])
+        rules = kill_point_faults(point, hold=None if everything else HELD_BACK)
+        emulator.set_faults(tenant.name, rules)
 
         def reached():
+            if not everything:  # the request after the point is held: the worker is in it
+                return emulator.faults(tenant.name)['rules'][len(rules) - 2]['applied'] > 0
             return len([r for r in tenant.requests() if r['method'] == method and
                         r['path'].startswith('/oauth-clients/v1')]) >= count
         process = start_playbook(collections_path, tmp_path / point / 'killed', play, tenant, token_cache_dir)
@@ -354,7 +373,6 @@ def test_kill_9_of_the_whole_run_then_rerun_converges(emulator, own_tenants, col
         assert sorted(summary(third, host=point)['unchanged']) == CLIENT_NAMES, point
 
 
-HELD_BACK = 4  # seconds the emulator holds the request the kill lands in
 ROTATION_STEPS = {'create': 'POST', 'delete': 'DELETE', 'rename': 'PATCH'}
 PAT_ROTATION = '''
 - hosts: all
