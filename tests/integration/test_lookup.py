@@ -7,7 +7,8 @@ and ansible.cfg, which are the whole run's; so these stay runs of their own:
 * ``second_run``, a batch in an environment of its own, after the first: what the first run left in token caches is
   read again (a second run reuses the token; a damaged entry is replaced), SAIL_* alone give a lookup its tenant and
   credentials, and the empty ISC_CA_PATH, ISC_TOKEN_CACHE_DIR and ISC_VALIDATE_CERTS that AWX injects count as unset;
-* forks sharing one token request (a batch runs its cases one after another, never side by side);
+* forks sharing one token request: only a play of its own has six forks start one task together (a batch's cases
+  each include a task file of their own, and start their tasks whenever a fork is free);
 * ISC_CA_PATH from the environment, and a misspelt validate_certs from the environment or from ansible.cfg.
 """
 
