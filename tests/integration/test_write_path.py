@@ -371,6 +371,7 @@ def test_kill_9_of_the_whole_run_then_rerun_converges(emulator, own_tenants, col
                              token_cache_dir).assert_ok()
     for point in KILL_POINTS:
         assert sorted(summary(third, host=point)['unchanged']) == CLIENT_NAMES, point
+        assert_converged(tenants[point], CLIENT_NAMES, secrets_dir(point))  # nor did a late writer change anything
 
 
 ROTATION_STEPS = {'create': 'POST', 'delete': 'DELETE', 'rename': 'PATCH'}
