@@ -308,3 +308,30 @@ def test_summary_lists_the_id_of_every_declared_client(environments, example_inv
     for host, tenant in environments.items():
         ids = dict((name, client['id']) for name, client in clients(tenant).items())
         assert first[host]['ids'] == ids and second[host]['ids'] == ids
+
+
+def test_a_second_run_of_the_role_in_one_play_reports_only_what_it_did(environments, ansible, tmp_path):
+    # Registered results and facts outlive a role run: the second run, with nothing to do, must not report the
+    # first one's creates and secrets.
+    tenant = environments['isc_test']
+    role_vars = dict(api_clients_definitions=[dict(name=name, description='d', grant_types=['CLIENT_CREDENTIALS'],
+                                                   access_type='OFFLINE', access_token_validity_seconds=750,
+                                                   enabled=True) for name in NAMES],
+                     api_clients_secrets_dir=str(tmp_path / 's'), api_clients_environment='test')
+    run = ansible('''
+    - hosts: localhost
+      gather_facts: false
+      vars: %s
+      tasks:
+        - name: First run
+          ansible.builtin.include_role:
+            name: sailpoint_isc.oauth.api_clients
+        - name: Second run
+          ansible.builtin.include_role:
+            name: sailpoint_isc.oauth.api_clients
+    ''' % json.dumps(role_vars), env=tenant.environment).assert_ok()
+    first, second = [r['result']['ansible_facts']['api_clients_summary'] for r in run.results
+                     if 'api_clients_summary' in r['result'].get('ansible_facts', {})][-2:]
+    assert sorted(first['created']) == NAMES and len(first['secrets_written']) == 3
+    assert second['created'] == [] and second['secrets_written'] == [] and sorted(second['unchanged']) == NAMES
+    assert second['ids'] == first['ids']
