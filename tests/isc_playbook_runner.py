@@ -233,7 +233,12 @@ class Case(object):
     path: 'controller' (in-process action plugin) or 'module' (AnsiballZ in a module process);
     hostvars: extra inventory variables of the host (the connection comes from isc_base_url/isc_client_id/...
     set to the tenant and its admin, unless hostvars replaces them; use None to leave one unset);
-    prepare: called with the case's Tenant before the run (seed objects, settings, faults, clock).
+    prepare: called with the case's Tenant before the run, after the tenant's reset (seed objects, settings, faults,
+    clock); it may return host variables made from the tenant (its URL, the id and secret of a client it made),
+    which go into the inventory on top of hostvars.
+
+    The play runs with the free strategy: a task that bypasses the host loop (ansible.builtin.pause) ends the whole
+    play there; wait with ansible.builtin.wait_for instead.
     """
 
     def __init__(self, name, tasks, path='controller', hostvars=None, prepare=None):
@@ -254,13 +259,15 @@ class Case(object):
 
 
 class CaseResult(object):
-    """What one case of a batch did: its task results and the requests each task sent to its tenant."""
+    """What one case of a batch did: its task results and the requests each task sent to its tenant; hostvars: the
+    inventory variables its host had (with what prepare returned)."""
 
-    def __init__(self, case, tenant, records, log):
+    def __init__(self, case, tenant, records, log, hostvars):
         self.case = case
         self.tenant = tenant
         self.records = records
         self.log = log
+        self.hostvars = hostvars
 
     def task(self, name):
         """The result (the registered value) of the case's last task with that name."""
@@ -299,8 +306,9 @@ class CaseRun(object):
         return self.results[name]
 
 
-def case_inventory(cases, tenants, work):
-    """A YAML inventory with one host per case (see Case), pointed at its tenant as the emulator's admin."""
+def case_inventory(cases, tenants, work, prepared=None):
+    """A YAML inventory with one host per case (see Case), pointed at its tenant as the emulator's admin; prepared:
+    {case name: host variables its prepare returned}. Returns its path and {case name: host variables}."""
     hosts = {}
     for case, tenant in zip(cases, tenants):
         connection, _line = EXECUTION_PATHS[case.path]
@@ -313,10 +321,11 @@ def case_inventory(cases, tenants, work):
                         isc_base_url=tenant.base_url, isc_client_id=ADMIN['client_id'],
                         isc_client_secret=ADMIN['client_secret'])
         hostvars.update(case.hostvars)
+        hostvars.update((prepared or {}).get(case.name) or {})
         hosts[case.name] = dict((k, v) for k, v in hostvars.items() if v is not None)
     path = Path(work) / 'cases.yml'
     path.write_text(json.dumps(dict(all=dict(hosts=hosts)), indent=1))  # JSON is YAML
-    return path
+    return path, hosts
 
 
 def run_cases(cases, tenants, env, work, **kwargs):
@@ -328,15 +337,17 @@ def run_cases(cases, tenants, env, work, **kwargs):
     assert not duplicates, 'case names must be unique in a batch: %s' % duplicates
     assert len(tenants) >= len(cases), '%d cases but only %d tenants' % (len(cases), len(tenants))
     tenants = tenants[:len(cases)]
+    prepared = {}
     for case, tenant in zip(cases, tenants):
         tenant.restart()
         if case.prepare:
-            case.prepare(tenant)
+            prepared[case.name] = case.prepare(tenant)
             tenant.clear_requests()  # what prepare sent is not the case's
     kwargs.setdefault('forks', min(8, len(cases)))
-    run = run_playbook(CASE_PLAYBOOK, env, work, inventory=case_inventory(cases, tenants, work), **kwargs)
+    inventory, hostvars = case_inventory(cases, tenants, work, prepared)
+    run = run_playbook(CASE_PLAYBOOK, env, work, inventory=inventory, **kwargs)
     results = {}
     for case, tenant in zip(cases, tenants):
         records = [r for r in run.results if r['host'] == case.name and r['task'] != 'Run the case\'s tasks']
-        results[case.name] = CaseResult(case, tenant, records, tenant.requests())
+        results[case.name] = CaseResult(case, tenant, records, tenant.requests(), hostvars[case.name])
     return CaseRun(run, results)

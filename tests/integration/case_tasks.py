@@ -7,6 +7,7 @@
   separate runs set faults, cleared them or looked at the tenant's state between two runs, its case does it between
   two tasks, and the request log still attributes every ISC request to the task that sent it.
 * :func:`ok` / :func:`failed`: a task's result after checking how it ended.
+* :func:`tenant_url`: a case's prepare that gives its tasks the tenant's URL as the variable tenant_url.
 """
 
 from __future__ import annotations
@@ -69,3 +70,8 @@ def failed(case, name):
     """The result of a task of the case that must have failed (it ran with ignore_errors)."""
     assert case.status(name) == 'failed', (case.case.name, name, case.task(name))
     return case.task(name)
+
+
+def tenant_url(tenant):
+    """prepare of a Case: the tenant's URL in the host variable tenant_url (for a task or another variable)."""
+    return dict(tenant_url=tenant.base_url)

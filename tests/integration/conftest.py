@@ -10,7 +10,6 @@ from isc_emulator.harness import Emulator
 from isc_emulator.tenant import Tenant  # noqa: F401  (test modules import it from here)
 from isc_playbook_runner import (  # noqa: F401  (some are re-exported: the test modules import them from here)
     CONTROLLER,
-    Case,
     ENVIRONMENTS,
     INTEGRATION as HERE,
     MODULE_PATH,
@@ -191,22 +190,27 @@ def run_cases(collections_path, tmp_path_factory, emulator):
             return run_cases(CASES)
 
     Each batch of a module gets tenants no other batch of that module uses; the run is leak-scanned like the
-    ``ansible`` fixture's, and every CaseResult a test takes with ``case_of`` asserts zero OpenAPI violations.
-    kwargs go to run_playbook (verbosity, forks, check, diff, args, extra_vars)."""
+    ``ansible`` fixture's (scanned: more directories to search), and every CaseResult a test takes with ``case_of``
+    asserts zero OpenAPI violations. environment: variables of the ansible-playbook process (the lookup reads the
+    controller's environment; ``environment:`` on a task reaches modules only), a dict or a function of
+    {case name: Tenant} returning one. kwargs go to run_playbook (verbosity, forks, check, diff, args, extra_vars)."""
     tenants = [Tenant(emulator, name) for name in CASE_TENANTS]
     taken = []
 
-    def run(cases, verbosity=4, leak_scan=True, **kwargs):
+    def run(cases, environment=None, scanned=(), verbosity=4, leak_scan=True, **kwargs):
         free = tenants[len(taken):]
         assert len(cases) <= len(free), 'a test module may hold %d cases at once (CASE_TENANTS); this one asks ' \
             'for %d' % (len(CASE_TENANTS), len(taken) + len(cases))
         taken.extend(free[:len(cases)])
+        if callable(environment):
+            environment = environment(dict((case.name, tenant) for case, tenant in zip(cases, free)))
         work = tmp_path_factory.mktemp('cases')
         env = playbook_environment(collections_path, work, token_cache_dir=work / 'token-cache',
-                                   results_file=work / 'results.jsonl')
+                                   results_file=work / 'results.jsonl', extra=environment)
         batch = run_case_batch(cases, free, env, work, verbosity=verbosity, timeout=600, **kwargs)
         if leak_scan:
-            assert_no_leaks(emulator, batch.run, [work / 'tmp', work / 'ansible-home', work / 'token-cache'])
+            assert_no_leaks(emulator, batch.run, [work / 'tmp', work / 'ansible-home', work / 'token-cache'] +
+                            list(scanned))
         return batch
 
     return run

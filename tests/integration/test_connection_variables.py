@@ -14,7 +14,7 @@ import json
 
 import pytest
 
-from case_batches import TenantCase, environment_batch_runner, tenant_url
+from case_tasks import tenant_url
 from conftest import case_of
 from isc_playbook_runner import ADMIN, Case
 
@@ -78,8 +78,8 @@ def vault_block(tasks):
 
 
 def connection_cases(emulator, tls_emulator):
-    cases = TenantCase.on_both_paths('inventory-variables', INFO_AND_LOOKUP, hostvars=dict(
-        isc_base_url='{{ tenant_url }}'), tenant_vars=tenant_url)
+    cases = Case.on_both_paths('inventory-variables', INFO_AND_LOOKUP, hostvars=dict(
+        isc_base_url='{{ tenant_url }}'), prepare=tenant_url)
     cases += Case.on_both_paths('precedence', '''
 - name: with the environment pointing elsewhere
   environment:
@@ -99,7 +99,7 @@ def connection_cases(emulator, tls_emulator):
           base_url: "{{ dev_url }}"
 ''', hostvars=dict(dev_url=emulator.base_urls['dev']), prepare=lambda tenant: tenant.emulator.reset('dev'))
     # an inventory names the tenant; a task (or a lookup call) that gives base_url wins instead of conflicting
-    cases += TenantCase.on_both_paths('rival-claimed', '''
+    cases += Case.on_both_paths('rival-claimed', '''
 - name: info
   sailpoint_isc.oauth.isc_token_info:
     base_url: "{{ tenant_url }}"
@@ -111,7 +111,7 @@ def connection_cases(emulator, tls_emulator):
 - name: same
   ansible.builtin.assert:
     that: full.org == info.org
-''', hostvars=dict(isc_base_url=None, isc_tenant='acme'), tenant_vars=tenant_url)
+''', hostvars=dict(isc_base_url=None, isc_tenant='acme'), prepare=tenant_url)
     cases += Case.on_both_paths(
         'tls-variables', INFO_AND_LOOKUP.replace('isc_token_info: {}', 'isc_token_info: {include_tenant_info: true}'),
         hostvars=dict(isc_base_url=tls_emulator.base_urls['secure'], isc_ca_path=tls_emulator.ca_path, isc_timeout=10,
@@ -147,7 +147,7 @@ def batch(run_cases, emulator, tls_emulator, tmp_path_factory):
 
 
 @pytest.fixture(scope='module')
-def environment_run(collections_path, emulator, tmp_path_factory):
+def environment_run(run_cases):
     """Modules on both paths and the lookup with no isc_base_url or isc_client_id variable: SAIL_BASE_URL (the tenant
     of environment-serves-controller) and SAIL_CLIENT_ID serve; the variable isc_client_secret beats
     SAIL_CLIENT_SECRET."""
@@ -158,7 +158,7 @@ def environment_run(collections_path, emulator, tmp_path_factory):
         return dict(SAIL_BASE_URL=tenants['environment-serves-controller'].base_url,
                     SAIL_CLIENT_ID=ADMIN['client_id'], SAIL_CLIENT_SECRET='not-this')
 
-    return environment_batch_runner(collections_path, emulator, tmp_path_factory)(cases, environment)
+    return run_cases(cases, environment=environment)
 
 
 @PATHS

@@ -28,8 +28,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from case_batches import TenantCase, environment_batch_runner, tenant_url
-from conftest import CASE_TENANTS, assert_no_leaks, case_of, files_text, leak_context, scan_for_leaks
+from case_tasks import tenant_url
+from conftest import assert_no_leaks, case_of, files_text, leak_context, scan_for_leaks
 from isc_emulator.tenant import TOKEN_PATH
 from isc_playbook_runner import ADMIN, Case
 
@@ -80,7 +80,7 @@ def failure_message(case, task='get token'):
 
 
 def with_client(**fields):
-    """tenant_vars of a TenantCase: an API client made on the tenant logs in (isc_client_id, isc_client_secret)."""
+    """prepare of a Case: an API client made on the tenant logs in (isc_client_id, isc_client_secret)."""
     def tenant_vars(tenant):
         client = tenant.create_client(**fields)
         return dict(isc_client_id=client['id'], isc_client_secret=client['secret'])
@@ -99,7 +99,7 @@ def refresh_token_vars(tenant):
 
 
 def authorization_code_vars(pkce):
-    """tenant_vars: a web app client, and the code (with the PKCE verifier) the authorize endpoint handed out."""
+    """prepare of a Case: a web app client, and the code (with the PKCE verifier) the authorize endpoint handed out."""
     def tenant_vars(tenant):
         redirect = 'https://app.example/callback'
         variables = with_client(name='web-app', grantTypes=['AUTHORIZATION_CODE', 'REFRESH_TOKEN'],
@@ -140,11 +140,11 @@ def bad_options_case(number, options):
     hostvars = dict(isc_base_url=None)
     if 'client_secret' in options:
         hostvars['isc_client_secret'] = None
-    return TenantCase('bad-options-%d' % number, '''
+    return Case('bad-options-%d' % number, '''
 - name: bad
   ansible.builtin.debug:
     msg: "{{ lookup('sailpoint_isc.oauth.isc_access_token', **opts) }}"
-''', hostvars=hostvars, tenant_vars=tenant_vars)
+''', hostvars=hostvars, prepare=tenant_vars)
 
 
 FAULTS = {
@@ -184,8 +184,8 @@ def first_run_cases(tls_url, cache_root):
     """The cases of the first run; tls_url: the tenant with a certificate nobody trusts; cache_root: where the cases
     whose token cache is looked at (by a test, or by the second run) keep it, each in a directory of its own."""
     cases = [
-        TenantCase('api-client', TOKEN_TASKS, tenant_vars=with_client(name='cc-client')),
-        TenantCase('variables-and-keywords', '''
+        Case('api-client', TOKEN_TASKS, prepare=with_client(name='cc-client')),
+        Case('variables-and-keywords', '''
 - name: from vars
   ansible.builtin.assert:
     that: lookup('sailpoint_isc.oauth.isc_access_token') | length > 100
@@ -194,8 +194,8 @@ def first_run_cases(tls_url, cache_root):
     that: >-
       lookup('sailpoint_isc.oauth.isc_access_token', base_url=isc_base_url,
       client_id='user-client-id', client_secret='user-client-secret') | length > 100
-''', tenant_url, hostvars=dict(isc_base_url='{{ tenant_url }}', isc_client_id=ADMIN['client_id'],
-                               vault_secret=ADMIN['client_secret'], isc_client_secret='{{ vault_secret }}')),
+''', prepare=tenant_url, hostvars=dict(isc_base_url='{{ tenant_url }}', isc_client_id=ADMIN['client_id'],
+                                       vault_secret=ADMIN['client_secret'], isc_client_secret='{{ vault_secret }}')),
         Case('fifty-lookups', ''.join('''
 - name: use token %d
   ansible.builtin.assert:
@@ -210,7 +210,7 @@ def first_run_cases(tls_url, cache_root):
   ansible.builtin.assert: {that: "lookup('sailpoint_isc.oauth.isc_access_token', token_cache=false) is string"}
   no_log: true
 '''),
-        TenantCase('renewal', '''
+        Case('renewal', '''
 - name: first
   ansible.builtin.set_fact: {t1: "{{ lookup('sailpoint_isc.oauth.isc_access_token') }}"}
   no_log: true
@@ -221,9 +221,9 @@ def first_run_cases(tls_url, cache_root):
   no_log: true
 - name: renewed
   ansible.builtin.assert: {that: t1 != t2}
-''', tenant_vars=with_client(name='short-lived', accessTokenValiditySeconds=2,
-                             grantTypes=['CLIENT_CREDENTIALS', 'REFRESH_TOKEN'])),
-        TenantCase('refresh-token-grant', '''
+''', prepare=with_client(name='short-lived', accessTokenValiditySeconds=2,
+                         grantTypes=['CLIENT_CREDENTIALS', 'REFRESH_TOKEN'])),
+        Case('refresh-token-grant', '''
 - name: exchange
   ansible.builtin.set_fact:
     tok: "{{ lookup('sailpoint_isc.oauth.isc_access_token', grant_type='refresh_token',
@@ -231,9 +231,9 @@ def first_run_cases(tls_url, cache_root):
   no_log: true
 - name: check
   ansible.builtin.assert: {that: [tok.client_id == cid, tok.access_token | length > 100]}
-''', tenant_vars=refresh_token_vars),
+''', prepare=refresh_token_vars),
     ]
-    cases += [TenantCase('authorization-code-%s' % ('pkce' if pkce else 'plain'), '''
+    cases += [Case('authorization-code-%s' % ('pkce' if pkce else 'plain'), '''
 - name: exchange
   ansible.builtin.set_fact:
     tok: "{{ lookup('sailpoint_isc.oauth.isc_access_token', grant_type='authorization_code', code=code,
@@ -241,7 +241,7 @@ def first_run_cases(tls_url, cache_root):
   no_log: true
 - name: check
   ansible.builtin.assert: {that: [tok.has_user_context, tok.user_name == 'user']}
-''', tenant_vars=authorization_code_vars(pkce)) for pkce in (False, True)]
+''', prepare=authorization_code_vars(pkce)) for pkce in (False, True)]
     cases += [bad_options_case(number, options) for number, (options, _message) in enumerate(BAD_OPTIONS)]
     cases += [
         Case('no-tenant', ERROR_TASKS, hostvars=dict(isc_base_url=None, isc_client_id='x', isc_client_secret='y')),
@@ -296,7 +296,7 @@ def first_run_cases(tls_url, cache_root):
     cases += [Case('plain-http-%d' % number, ERROR_TASKS,
                    hostvars=dict(isc_base_url=url, isc_client_id='x', isc_client_secret='y'))
               for number, url in enumerate(PLAIN_HTTP_URLS)]
-    cases += TenantCase.on_both_paths('password-in-url', '''
+    cases += Case.on_both_paths('password-in-url', '''
 - name: lookup
   ansible.builtin.assert:
     that: lookup('sailpoint_isc.oauth.isc_access_token', base_url=url) | length > 0
@@ -306,7 +306,7 @@ def first_run_cases(tls_url, cache_root):
     base_url: "{{ url }}"
   ignore_errors: true
 ''', hostvars=dict(isc_base_url=None),
-        tenant_vars=lambda tenant: dict(url=tenant.base_url.replace('://', '://admin:%s@' % URL_PASSWORD)))
+        prepare=lambda tenant: dict(url=tenant.base_url.replace('://', '://admin:%s@' % URL_PASSWORD)))
     cases += Case.on_both_paths('module-bounds', ''.join('''
 - name: bounded %d
   sailpoint_isc.oauth.isc_token_info: "{{ opts }}"
@@ -334,7 +334,7 @@ def batch(run_cases, emulator, tls_emulator, cache_root):
 
 
 @pytest.fixture(scope='module')
-def second_run(batch, collections_path, emulator, tls_emulator, tmp_path_factory, cache_root):
+def second_run(batch, run_cases, tls_emulator, tmp_path_factory, cache_root):
     """The second run: in its environment SAIL_* name the tenant of the case pat-from-environment (which sets no
     isc_* variable) and ISC_CA_PATH, ISC_TOKEN_CACHE_DIR, ISC_VALIDATE_CERTS are empty; the cases that read a first
     run's cache name its tenant and directory in variables (which win over the environment); the entries of
@@ -359,15 +359,14 @@ def second_run(batch, collections_path, emulator, tls_emulator, tmp_path_factory
     ] + [Case(name + '-again', TOKEN_TASKS + (again if content else ''),
               hostvars=dict(isc_base_url=batch[name].tenant.base_url, isc_token_cache_dir=str(cache_root / name)))
          for name, content in sorted(CACHED_FOR_THE_SECOND_RUN.items())]
-    assert len(batch.results) + len(cases) <= len(CASE_TENANTS), 'the two runs would share emulator tenants'
     xdg = tmp_path_factory.mktemp('xdg')
 
     def environment(tenants):
         return dict(tenants['pat-from-environment'].environment, ISC_CA_PATH='', ISC_TOKEN_CACHE_DIR='',
                     ISC_VALIDATE_CERTS='', XDG_CACHE_HOME=str(xdg))
 
-    run = environment_batch_runner(collections_path, emulator, tmp_path_factory)
-    return types.SimpleNamespace(batch=run(cases, environment, scanned=[cache_root, xdg]), entries=entries, xdg=xdg)
+    return types.SimpleNamespace(batch=run_cases(cases, environment=environment, scanned=[cache_root, xdg]),
+                                 entries=entries, xdg=xdg)
 
 
 def test_client_credentials_with_pat_from_environment(second_run):
@@ -382,7 +381,7 @@ def test_client_credentials_with_pat_from_environment(second_run):
 def test_client_credentials_with_api_client_has_no_user_context(batch):
     case = case_of(batch, 'api-client')
     info = case.task('show')['msg']
-    assert info['client_id'] == case.case.hostvars['isc_client_id']
+    assert info['client_id'] == case.hostvars['isc_client_id']
     assert info['has_user_context'] is False and info['identity_id'] is None
 
 
@@ -429,7 +428,7 @@ def test_a_second_run_reuses_the_cached_token(batch, second_run):
 def test_renewal_before_expiry_with_refresh_token(batch):
     case = case_of(batch, 'renewal')
     assert case.status('renewed') == 'ok'
-    client_id = case.case.hostvars['isc_client_id']
+    client_id = case.hostvars['isc_client_id']
     grants = [r.get('grant_type') for r in token_requests(case) if r['client_id'] == client_id]
     assert grants == ['client_credentials', 'refresh_token']
 
@@ -444,7 +443,7 @@ def test_refresh_token_grant(batch):
 def test_authorization_code_exchange(batch, pkce):
     case = case_of(batch, 'authorization-code-%s' % ('pkce' if pkce else 'plain'))
     assert case.status('exchange') == 'ok' and case.status('check') == 'ok'
-    assert ('verifier' in case.case.hostvars) is pkce
+    assert ('verifier' in case.hostvars) is pkce
 
 
 @pytest.mark.parametrize('options, message', BAD_OPTIONS)
@@ -501,7 +500,7 @@ def test_no_secret_or_token_in_output_at_vvvv(batch):
     assert case.status('failing lookup with the secret in play') == 'failed'
     assert 'access_token' not in case.task('token info')
     secrets_seen = [ADMIN['client_secret'], 'wrong-secret-987']
-    cache_dir = Path(case.case.hostvars['isc_token_cache_dir'])
+    cache_dir = Path(case.hostvars['isc_token_cache_dir'])
     texts = [batch.run.output] + files_text(cache_dir)
     assert scan_for_leaks(texts, secrets_seen) == [], "\n=====\n".join(leak_context(texts, "wrong-secret-987", 800))
     assert 'eyJ' not in batch.run.output  # no JWT at all in the output
@@ -512,7 +511,7 @@ def test_modules_and_lookups_share_one_token_and_the_cache_is_private(batch):
     case = case_of(batch, 'modules-and-lookups')
     assert [case.status('%s %d' % (kind, n)) for n in range(10) for kind in ('info', 'lookup')] == ['ok'] * 20
     assert len(token_requests(case)) == 1
-    directory = Path(case.case.hostvars['isc_token_cache_dir'])  # the modules' too: they read the variable as well
+    directory = Path(case.hostvars['isc_token_cache_dir'])  # the modules' too: they read the variable as well
     assert stat.S_IMODE(os.stat(directory).st_mode) == 0o700
     entries = [p for p in directory.iterdir() if p.is_file()]
     assert entries

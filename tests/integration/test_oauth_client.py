@@ -11,7 +11,6 @@ import json
 
 import pytest
 
-from case_batches import TenantCase
 from case_tasks import emulator_control, failed, failing, ok, step, task
 from conftest import CREATE_SHAPES, case_of
 from isc_playbook_runner import Case, EXECUTION_PATHS
@@ -37,7 +36,7 @@ def faults(*rules):
 
 
 def client_ids(**names):
-    """tenant_vars of a TenantCase: a client per keyword (its value is the client's name), made through the admin API
+    """prepare of a Case: a client per keyword (its value is the client's name), made through the admin API
     before the run; the keyword becomes the host variable holding the client's id."""
     return lambda tenant: dict((variable, tenant.create_client(name=name)['id']) for variable, name in names.items())
 
@@ -197,15 +196,15 @@ def test_absent_deletes_then_is_unchanged(batch, path):
     assert ok(case, 'again')['changed'] is False
 
 
-CASES += [TenantCase('rename-by-id', task('rename', CLIENT, dict(id='{{ old_id }}', name='new-name')),
-                     tenant_vars=client_ids(old_id='old-name'))]
+CASES += [Case('rename-by-id', task('rename', CLIENT, dict(id='{{ old_id }}', name='new-name')),
+               prepare=client_ids(old_id='old-name'))]
 
 
 def test_identity_by_id_allows_rename(batch):
     case = case_of(batch, 'rename-by-id')
     out = ok(case, 'rename')
     assert out['changed'] is True and out['oauth_client']['name'] == 'new-name'
-    assert out['oauth_client']['id'] == case.case.hostvars['old_id']
+    assert out['oauth_client']['id'] == case.hostvars['old_id']
 
 
 CASES += [Case('unknown-id', failing('client', CLIENT, dict(BASIC, id='00000000-0000-0000-0000-000000000000')))]
@@ -217,14 +216,14 @@ def test_unknown_id_is_an_error(batch):
     assert case.writes() == []
 
 
-CASES += [TenantCase('duplicate-names', failing('client', CLIENT, dict(name='twin', enabled=False)),
-                     tenant_vars=lambda tenant: dict(twin_ids=[tenant.create_client(name='twin')['id']
-                                                               for _twin in range(2)]))]
+CASES += [Case('duplicate-names', failing('client', CLIENT, dict(name='twin', enabled=False)),
+               prepare=lambda tenant: dict(twin_ids=[tenant.create_client(name='twin')['id']
+                                                     for _twin in range(2)]))]
 
 
 def test_duplicate_names_are_never_guessed(batch):
     case = case_of(batch, 'duplicate-names')
-    one, two = case.case.hostvars['twin_ids']
+    one, two = case.hostvars['twin_ids']
     msg = failed(case, 'client')['msg']
     assert one in msg and two in msg and 'set id' in msg
     assert case.writes() == []
@@ -359,8 +358,8 @@ def test_every_api_version_uses_its_paths(batch, version, path):
 INFO_TASKS = ''.join(task(name, INFO, options, check_mode=True) for name, options in [
     ('all', None), ('by id', dict(id='{{ alpha_id }}')), ('by name', dict(name='beta')),
     ('never used', dict(filters='lastUsed isnull')), ('missing id', dict(id='00000000-0000-0000-0000-000000000000'))])
-CASES += [TenantCase('info-%s' % path, INFO_TASKS, path=path,
-                     tenant_vars=client_ids(alpha_id='alpha', beta_id='beta')) for path in PATH_NAMES]
+CASES += [Case('info-%s' % path, INFO_TASKS, path=path,
+               prepare=client_ids(alpha_id='alpha', beta_id='beta')) for path in PATH_NAMES]
 
 
 @pytest.mark.parametrize('path', PATH_NAMES)

@@ -14,7 +14,6 @@ import json
 
 import pytest
 
-from case_batches import TenantCase
 from case_tasks import clear_faults, failed, failing, ok, set_faults, step, task, tenant_state
 from conftest import case_of
 from isc_playbook_runner import ADMIN, EXECUTION_PATHS, USER, Case
@@ -158,13 +157,13 @@ def seed_managed_token(tenant):
 
 MANAGED_ATTEMPTS = dict(create=NEVER, regenerate=dict(NEVER, regenerate=True),
                         delete=dict(name='reporting', state='absent'))
-CASES.append(TenantCase('managed', ''.join(failing(attempt, PAT, args) for attempt, args in MANAGED_ATTEMPTS.items()) +
-                        task('info', PAT_INFO, dict(name='reporting')), tenant_vars=seed_managed_token))
+CASES.append(Case('managed', ''.join(failing(attempt, PAT, args) for attempt, args in MANAGED_ATTEMPTS.items()) +
+                  task('info', PAT_INFO, dict(name='reporting')), prepare=seed_managed_token))
 
 
 def test_managed_tokens_are_reported_but_never_matched_by_name(batch):
     case = case_of(batch, 'managed')
-    managed_id = case.case.hostvars['managed_id']
+    managed_id = case.hostvars['managed_id']
     for attempt in MANAGED_ATTEMPTS:
         msg = failed(case, attempt)['msg']
         assert 'managed' in msg and managed_id in msg
@@ -379,12 +378,12 @@ def test_new_versions_follow_the_never_expires_rule(batch, version):
     assert ok(case, 'never expiring')['personal_access_token']['userAwareTokenNeverExpires'] is True
 
 
-CASES.append(TenantCase(
+CASES.append(Case(
     'admin-and-users-token',
     task('create as user', PAT, dict(AS_USER, name='users-token', user_aware_token_never_expires=True)) +
     failing('change', PAT, dict(owner_id='{{ user_identity_id }}', name='users-token', scope=['a:b'])) +
     task('delete', PAT, dict(owner_id='{{ user_identity_id }}', name='users-token', state='absent')),
-    hostvars=USER_VARIABLES, tenant_vars=lambda tenant: dict(user_identity_id=identity_id(tenant, 'user'))))
+    hostvars=USER_VARIABLES, prepare=lambda tenant: dict(user_identity_id=identity_id(tenant, 'user'))))
 
 
 def test_admin_deletes_another_identitys_token_but_cannot_change_it(batch):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import pytest
 
-from case_batches import TenantCase
 from case_tasks import failed, failing, ok, step, task
 from conftest import case_of
 from isc_playbook_runner import ADMIN, EXECUTION_PATHS, USER, Case
@@ -58,7 +57,7 @@ def api_client_credentials(tenant):
     return dict(isc_client_id=client['id'], isc_client_secret=client['secret'])
 
 
-CASES += TenantCase.on_both_paths('api-client', task('info', TOKEN_INFO), tenant_vars=api_client_credentials)
+CASES += Case.on_both_paths('api-client', task('info', TOKEN_INFO), prepare=api_client_credentials)
 
 
 @pytest.mark.parametrize('path', PATH_NAMES)
@@ -129,10 +128,10 @@ def expired_token(tenant):
     return dict(NO_CONNECTION, expired_token=token)
 
 
-CASES.append(TenantCase('expired-token', task('info', TOKEN_INFO, dict(access_token='{{ expired_token }}')) +
-                        failing('fail on expired', TOKEN_INFO, dict(access_token='{{ expired_token }}',
-                                                                    fail_on_expired=True)),
-                        tenant_vars=expired_token))
+CASES.append(Case('expired-token', task('info', TOKEN_INFO, dict(access_token='{{ expired_token }}')) +
+                  failing('fail on expired', TOKEN_INFO, dict(access_token='{{ expired_token }}',
+                                                              fail_on_expired=True)),
+                  prepare=expired_token))
 
 
 def test_expired_token_reported_and_fail_on_expired(batch):
@@ -182,8 +181,8 @@ MODULE_DEFAULTS_BLOCK = '''
     - name: info
       sailpoint_isc.oauth.isc_token_info:
 '''
-CASES.append(TenantCase('module-defaults', MODULE_DEFAULTS_BLOCK, hostvars=ADMIN_SECRET_VARIABLES,
-                        tenant_vars=lambda tenant: dict(NO_CONNECTION, tenant_url=tenant.base_url)))
+CASES.append(Case('module-defaults', MODULE_DEFAULTS_BLOCK, hostvars=ADMIN_SECRET_VARIABLES,
+                  prepare=lambda tenant: dict(NO_CONNECTION, tenant_url=tenant.base_url)))
 
 
 def test_module_defaults_group_and_task_environment(batch):
