@@ -113,10 +113,9 @@ def main():
 
         rows = []
         for count in range(args.steps, args.tenants + 1, args.steps):
-            role_seconds = statistics.median(run(ROLE_PLAYBOOK, count, 'grow')[0] for _r in range(args.repeat))
-            floor_seconds = statistics.median(run(ONE_TASK_PLAYBOOK, count, 'grow-floor')[0]
-                                              for _r in range(args.repeat))
-            rows.append((count, role_seconds, floor_seconds))
+            pairs = [(run(ROLE_PLAYBOOK, count, 'grow')[0], run(ONE_TASK_PLAYBOOK, count, 'grow-floor')[0])
+                     for _r in range(args.repeat)]  # interleaved, as above
+            rows.append((count, statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs)))
         figures['growth'] = [dict(tenants=c, no_change=round(r, 2), one_task=round(f, 2)) for c, r, f in rows]
 
     print('Machine: %s' % figures['machine'])
@@ -141,9 +140,11 @@ def main():
     print('   tasks per host (ok + skipped in the recap; run_once tasks count on one host only): %s'
           % ', '.join(str(n) for n in nc['tasks_per_host']))
     print('\n3. Growth of the no-change run (median of %d each)' % args.repeat)
-    print('   %7s %12s %12s %14s' % ('tenants', 'no-change s', 'one-task s', 'no-change/t ms'))
+    print('   %7s %12s %12s %7s %14s' % ('tenants', 'no-change s', 'one-task s', 'ratio', 'no-change/t ms'))
     for count, role_seconds, floor_seconds in rows:
-        print('   %7d %12.2f %12.2f %14.0f' % (count, role_seconds, floor_seconds, role_seconds / count * 1000))
+        print('   %7d %12.2f %12.2f %6.2fx %14.0f' % (count, role_seconds, floor_seconds,
+                                                     _bench.ratio(role_seconds, floor_seconds),
+                                                     role_seconds / count * 1000))
     xs = [r[0] for r in rows]
     ys = [r[1] for r in rows]
     if len(rows) > 1:
