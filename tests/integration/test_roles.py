@@ -335,3 +335,21 @@ def test_a_second_run_of_the_role_in_one_play_reports_only_what_it_did(environme
     assert sorted(first['created']) == NAMES and len(first['secrets_written']) == 3
     assert second['created'] == [] and second['secrets_written'] == [] and sorted(second['unchanged']) == NAMES
     assert second['ids'] == first['ids']
+
+
+def test_the_free_strategy_runs_the_role_too(environments, example_inventory, ansible, tmp_path):
+    # run_once is not supported there: the report runs for each host, and isc_dev (nothing to do) reaches it while
+    # the others are still creating their clients and have no summary yet.
+    inventory = example_inventory()
+    extra = dict(api_clients_secrets_dir=str(tmp_path / 's'))
+    ansible(PROVISION, inventory=inventory, args=['--limit', 'isc_dev'], extra_vars=extra).assert_ok()
+    run = ansible('''
+    - hosts: isc_tenants
+      gather_facts: false
+      strategy: free
+      roles:
+        - sailpoint_isc.oauth.api_clients
+    ''', inventory=inventory, extra_vars=extra).assert_ok()
+    assert sorted(summaries(run)['isc_dev']['unchanged']) == NAMES
+    for host in ('isc_test', 'isc_prod'):
+        assert sorted(summaries(run)[host]['created']) == NAMES
