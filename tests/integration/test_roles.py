@@ -6,11 +6,16 @@ import json
 import os
 import re
 import stat
+import textwrap
+from pathlib import Path
 
 import pytest
+import yaml
 
-from isc_emulator.tenant import TOKEN_PATH
-from isc_playbook_runner import ADMIN
+from case_tasks import ok, step, tenant_state
+from conftest import case_of
+from isc_emulator.tenant import TOKEN_PATH, WRITE_METHODS
+from isc_playbook_runner import ADMIN, ROOT, Case
 
 pytestmark = pytest.mark.integration
 
@@ -102,73 +107,6 @@ def test_check_mode_reports_and_writes_nothing(environments, example_inventory, 
     assert not (tmp_path / 'secrets').exists()
 
 
-def test_definition_change_updates_only_that_client(environments, example_inventory, ansible, tmp_path):
-    inventory = example_inventory()
-    extra = dict(api_clients_secrets_dir=str(tmp_path / 'secrets'))
-    ansible(PROVISION, inventory=inventory, extra_vars=extra).assert_ok()
-    before = clients(environments['isc_test'])
-    for tenant in environments.values():
-        tenant.clear_requests()
-    definitions = [dict(name='app-ci-pipeline', description='Deploys ISC configuration (v2)',
-                        grant_types=['CLIENT_CREDENTIALS'], access_type='OFFLINE',
-                        access_token_validity_seconds=750, enabled=True),
-                   dict(name='app-reporting', enabled=True), dict(name='app-portal', enabled=False)]
-    changed = dict(extra, api_clients_definitions=definitions, api_clients_purge=False)
-    run = ansible(PROVISION, inventory=inventory, extra_vars=changed).assert_ok()
-    summary = summaries(run)['isc_test']
-    assert sorted(summary['updated']) == ['app-ci-pipeline', 'app-portal'] and summary['unchanged'] == ['app-reporting']
-    after = clients(environments['isc_test'])
-    assert after['app-ci-pipeline']['id'] == before['app-ci-pipeline']['id']
-    assert after['app-portal']['enabled'] is False
-    assert [w['method'] for w in environments['isc_test'].writes()] == ['PATCH', 'PATCH']
-    # Updates address the client by the id the plan found: no further list call.
-    assert len([r for r in environments['isc_test'].requests() if r['path'] == '/oauth-clients/v1']) == 1
-    assert summary['secrets_written'] == []
-
-
-def test_purge_deletes_only_undeclared_clients_under_the_prefix(environments, example_inventory, ansible, tmp_path):
-    dev = environments['isc_dev']
-    legacy = dev.create_client(name='app-legacy')
-    outside = [dev.create_client(name=n)['id'] for n in ('other-tool', 'application-x', 'APP-upper', 'xapp-y')]
-    run = ansible(PROVISION, inventory=example_inventory(),
-                  extra_vars=dict(api_clients_secrets_dir=str(tmp_path / 's'))).assert_ok()
-    assert summaries(run)['isc_dev']['deleted'] == ['app-legacy']
-    remaining = dict((c['id'], c['name']) for c in dev.emulator.state(dev.name)['oauthClients'])
-    assert legacy['id'] not in remaining
-    assert all(i in remaining for i in outside)
-
-
-def test_purge_removes_the_secret_file_of_a_purged_client(environments, example_inventory, ansible, tmp_path):
-    secrets_dir = tmp_path / 's'
-    inventory = example_inventory()
-    definitions = [dict(name='app-extra', description='d', grant_types=['CLIENT_CREDENTIALS'], access_type='OFFLINE',
-                        access_token_validity_seconds=750, enabled=True)]
-    ansible(PROVISION, inventory=inventory, args=['--limit', 'isc_dev'], extra_vars=dict(
-        api_clients_secrets_dir=str(secrets_dir), api_clients_definitions=definitions,
-        api_clients_overrides={}, api_clients_purge=False)).assert_ok()
-    assert (secrets_dir / 'isc_dev' / 'app-extra.json').exists()
-    run = ansible(PROVISION, inventory=inventory, args=['--limit', 'isc_dev'],
-                  extra_vars=dict(api_clients_secrets_dir=str(secrets_dir))).assert_ok()
-    summary = summaries(run)['isc_dev']
-    assert 'app-extra' in summary['deleted']
-    assert summary['secret_files_removed'] == [str(secrets_dir / 'isc_dev' / 'app-extra.json')]
-    assert not (secrets_dir / 'isc_dev' / 'app-extra.json').exists()
-
-
-def test_a_change_that_needs_recreate_fails_at_planning_before_any_write(
-        environments, example_inventory, ansible, tmp_path):
-    inventory = example_inventory()
-    extra = dict(api_clients_secrets_dir=str(tmp_path / 's'))
-    ansible(PROVISION, inventory=inventory, args=['--limit', 'isc_test'], extra_vars=extra).assert_ok()
-    environments['isc_test'].clear_requests()
-    overrides = {'app-ci-pipeline': dict(scope=['idn:sources:read']), 'app-reporting': dict(description='changed')}
-    for check in (True, False):
-        run = ansible(PROVISION, inventory=inventory, args=['--limit', 'isc_test'], check=check,
-                      extra_vars=dict(extra, api_clients_overrides=overrides))
-        assert run.rc != 0 and 'app-ci-pipeline: scope' in run.output and 'recreate: true' in run.output
-    assert environments['isc_test'].writes() == []
-
-
 def test_a_run_that_fails_after_some_writes_reports_changed_and_only_what_happened(
         environments, example_inventory, ansible, tmp_path):
     test = environments['isc_test']
@@ -192,41 +130,6 @@ def test_two_hosts_on_one_tenant_are_refused_before_any_write(environments, exam
     run = ansible(PROVISION, inventory=inventory, forks=3, extra_vars=dict(api_clients_secrets_dir=str(tmp_path)))
     assert run.rc != 0 and 'isc_prod' in run.output and 'isc_test' in run.output
     assert 'api_clients_allow_shared_tenant' in run.output
-    for tenant in environments.values():
-        assert tenant.writes() == []
-
-
-def test_purge_needs_a_prefix_that_covers_the_declared_clients(environments, example_inventory, ansible):
-    inventory = example_inventory()
-    for extra in (dict(api_clients_purge_prefix=''), dict(api_clients_purge_prefix='ap'),
-                  dict(api_clients_purge_prefix='svc-')):
-        run = ansible(PROVISION, inventory=inventory, extra_vars=extra)
-        assert run.rc != 0 and 'api_clients_purge needs api_clients_purge_prefix' in run.output
-    # Checked by the hosts with something to do (here: every client to create), after the plan's list call and
-    # before any write.
-    for tenant in environments.values():
-        assert tenant.writes() == []
-        assert set((r['method'], r['path']) for r in tenant.requests() if r['path'] != TOKEN_PATH) == {
-            ('GET', '/oauth-clients/v1')}
-
-
-@pytest.mark.parametrize('extra, message', [
-    (dict(api_clients_definitions=[dict(description='no name')]), 'every definition needs a unique name'),
-    (dict(api_clients_definitions=[dict(name='app-a'), dict(name='app-a')]), 'every definition needs a unique name'),
-    (dict(api_clients_overrides=dict(typo=dict(enabled=False))), 'unknown:'),
-    (dict(api_clients_definitions='not-a-list'), 'api_clients_definitions'),
-    (dict(api_clients_purge='perhaps'), 'api_clients_purge'),
-    (dict(api_clients_api_version='v9'), 'api_clients_api_version'),
-    (dict(api_clients_definitions=[dict(name='app-x', grant_types=['PASSWORD'], description='d',
-                                        access_type='OFFLINE', access_token_validity_seconds=1, enabled=True)]),
-     'grant_types'),
-    (dict(api_clients_definitions=[dict(name='app-x', descripton='typo', grant_types=['CLIENT_CREDENTIALS'],
-                                        access_type='OFFLINE', access_token_validity_seconds=1, enabled=True)]),
-     "api_clients_definitions (with api_clients_overrides) item app-x: descripton"),
-])
-def test_bad_role_input_fails_clearly_without_writing(environments, example_inventory, ansible, extra, message):
-    run = ansible(PROVISION, inventory=example_inventory(), extra_vars=extra)
-    assert run.rc != 0 and message in run.output
     for tenant in environments.values():
         assert tenant.writes() == []
 
@@ -288,55 +191,6 @@ def test_pat_role_rotates_reports_and_deletes_only_when_asked(environments, exam
     assert {'seed-admin', 'reporting-job', 'seed-user'} <= left and 'old-script' not in left
 
 
-def test_pat_role_rotates_by_age_only(environments, example_inventory, ansible, tmp_path):
-    test = environments['isc_test']
-    test.emulator.set_clock_offset('test', -31 * 86400)  # 'old' is created 31 days ago
-    test.api('POST', '/personal-access-tokens/v1', json=dict(name='old', userAwareTokenNeverExpires=True))
-    test.emulator.set_clock_offset('test', 0)
-    test.api('POST', '/personal-access-tokens/v1', json=dict(name='young', userAwareTokenNeverExpires=True))
-    extra = dict(personal_access_tokens_rotate=['old', 'young'], personal_access_tokens_max_age_days=30,
-                 personal_access_tokens_secrets_dir=str(tmp_path / 'secrets'))
-    run = ansible(ROTATE, inventory=example_inventory(), args=['--limit', 'isc_test'], extra_vars=extra).assert_ok()
-    assert summaries(run, 'personal_access_tokens_summary')['isc_test']['rotated'] == ['old']
-
-
-def test_summary_lists_the_id_of_every_declared_client(environments, example_inventory, ansible, tmp_path):
-    inventory = example_inventory()
-    extra = dict(api_clients_secrets_dir=str(tmp_path / 's'))
-    first = summaries(ansible(PROVISION, inventory=inventory, extra_vars=extra).assert_ok())
-    second = summaries(ansible(PROVISION, inventory=inventory, extra_vars=extra).assert_ok())
-    for host, tenant in environments.items():
-        ids = dict((name, client['id']) for name, client in clients(tenant).items())
-        assert first[host]['ids'] == ids and second[host]['ids'] == ids
-
-
-def test_a_second_run_of_the_role_in_one_play_reports_only_what_it_did(environments, ansible, tmp_path):
-    # Registered results and facts outlive a role run: the second run, with nothing to do, must not report the
-    # first one's creates and secrets.
-    tenant = environments['isc_test']
-    role_vars = dict(api_clients_definitions=[dict(name=name, description='d', grant_types=['CLIENT_CREDENTIALS'],
-                                                   access_type='OFFLINE', access_token_validity_seconds=750,
-                                                   enabled=True) for name in NAMES],
-                     api_clients_secrets_dir=str(tmp_path / 's'), api_clients_environment='test')
-    run = ansible('''
-    - hosts: localhost
-      gather_facts: false
-      vars: %s
-      tasks:
-        - name: First run
-          ansible.builtin.include_role:
-            name: sailpoint_isc.oauth.api_clients
-        - name: Second run
-          ansible.builtin.include_role:
-            name: sailpoint_isc.oauth.api_clients
-    ''' % json.dumps(role_vars), env=tenant.environment).assert_ok()
-    first, second = [r['result']['ansible_facts']['api_clients_summary'] for r in run.results
-                     if 'api_clients_summary' in r['result'].get('ansible_facts', {})][-2:]
-    assert sorted(first['created']) == NAMES and len(first['secrets_written']) == 3
-    assert second['created'] == [] and second['secrets_written'] == [] and sorted(second['unchanged']) == NAMES
-    assert second['ids'] == first['ids']
-
-
 def test_the_free_strategy_runs_the_role_too(environments, example_inventory, ansible, tmp_path):
     # run_once is not supported there: the report runs for each host, and isc_dev (nothing to do) reaches it while
     # the others are still creating their clients and have no summary yet.
@@ -353,3 +207,263 @@ def test_the_free_strategy_runs_the_role_too(environments, example_inventory, an
     assert sorted(summaries(run)['isc_dev']['unchanged']) == NAMES
     for host in ('isc_test', 'isc_prod'):
         assert sorted(summaries(run)[host]['created']) == NAMES
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Scenarios of one environment share ONE ansible-playbook run (a case batch, see Case in isc_playbook_runner): each
+# case is a host with a tenant of its own whose tasks include the role with the example inventory's variables of one
+# environment (group_vars plus that host's overrides), and a second include where the test had a second run. The
+# role reads the connection from the host's isc_* variables, as it does in the example inventory. What needs several
+# hosts in one play, the example inventory itself, its own process environment or another strategy stays a run of its
+# own above and below.
+
+INVENTORY = ROOT / 'playbooks' / 'inventory'
+EXAMPLE_VARS = yaml.safe_load((INVENTORY / 'group_vars' / 'isc_tenants' / 'main.yml').read_text())
+# Each environment's overrides from its host_vars (its isc_base_url is the case's tenant instead).
+ENVIRONMENT_VARS = dict((host, dict((k, v) for k, v in yaml.safe_load(
+    (INVENTORY / 'host_vars' / host / 'main.yml').read_text()).items() if k != 'isc_base_url'))
+    for host in ('isc_dev', 'isc_test', 'isc_prod'))
+# Per case: the batch's work directory is the parent of the directory of the case's task file.
+SECRETS_DIR = "{{ isc_test_case_tasks | dirname | dirname }}/secrets"
+API_CLIENTS, PATS = 'sailpoint_isc.oauth.api_clients', 'sailpoint_isc.oauth.personal_access_tokens'
+
+
+def example_vars(environment, **extra):
+    """The role variables the example inventory gives one environment's host, with a secrets directory per case and
+    extra on top."""
+    return dict(EXAMPLE_VARS, **dict(ENVIRONMENT_VARS[environment], api_clients_secrets_dir=SECRETS_DIR, **extra))
+
+
+def role(name, role_vars, role_name=API_CLIENTS, **keywords):
+    """A task including the role with role_vars, and task keywords of the include (see case_tasks.step)."""
+    return step(name, 'ansible.builtin.include_role', dict(name=role_name), vars=role_vars, **keywords)
+
+
+def failing_role(name, role_vars, role_name=API_CLIENTS, **block_keywords):
+    """The role expected to fail: in a block (with block_keywords such as check_mode, which an include_role does not
+    take but the role's tasks inherit from the block) whose rescue task '<name> failed' shows the failure's msg, so
+    that the case goes on."""
+    keywords = ''.join('  %s: %s\n' % (keyword, json.dumps(value)) for keyword, value in block_keywords.items())
+    return ('- name: %s\n%s  block:\n%s  rescue:\n%s' % (
+        json.dumps(name), keywords, textwrap.indent(role(name, role_vars, role_name), '    '),
+        textwrap.indent(step(name + ' failed', 'ansible.builtin.debug', dict(msg='{{ ansible_failed_result.msg }}')),
+                        '    ')))
+
+
+def show(name, variable='api_clients_summary'):
+    """A task whose result holds the variable (the summary fact the role set) as it is at that point."""
+    return step(name, 'ansible.builtin.debug', dict(var=variable))
+
+
+def sent(case, after, until):
+    """The requests the case's tenant got between two of its tasks (the role's own tasks run in between)."""
+    return case.log[case.record(after)['counts'][0]:case.record(until)['counts'][0]]
+
+
+def secrets_dir(case):
+    return Path(case.hostvars['isc_test_case_tasks']).parent.parent / 'secrets'
+
+
+def failure(case, name):
+    """The msg of the role's failure in failing_role name (after checking that it failed)."""
+    assert case.status(name + ' failed') == 'ok', 'case %s: %s did not fail' % (case.case.name, name)
+    return case.task(name + ' failed')['msg']
+
+
+def summary_of(case, name, key='api_clients_summary'):
+    return ok(case, name)[key]
+
+
+CASES = []
+
+
+CASES.append(Case('definition-change', ''.join([
+    role('provision', example_vars('isc_test')),
+    tenant_state('before the change'),
+    role('change', example_vars('isc_test', api_clients_purge=False, api_clients_definitions=[
+        dict(name='app-ci-pipeline', description='Deploys ISC configuration (v2)', grant_types=['CLIENT_CREDENTIALS'],
+             access_type='OFFLINE', access_token_validity_seconds=750, enabled=True),
+        dict(name='app-reporting', enabled=True), dict(name='app-portal', enabled=False)])),
+    show('summary of the change'),
+    tenant_state('after the change')])))
+
+
+def test_definition_change_updates_only_that_client(batch):
+    case = case_of(batch, 'definition-change')
+    before = dict((c['name'], c) for c in ok(case, 'before the change')['json']['oauthClients'])
+    summary = summary_of(case, 'summary of the change')
+    assert sorted(summary['updated']) == ['app-ci-pipeline', 'app-portal'] and summary['unchanged'] == ['app-reporting']
+    after = dict((c['name'], c) for c in ok(case, 'after the change')['json']['oauthClients'])
+    assert after['app-ci-pipeline']['id'] == before['app-ci-pipeline']['id']
+    assert after['app-portal']['enabled'] is False
+    requests = sent(case, 'before the change', 'summary of the change')
+    assert [w['method'] for w in requests if w['method'] in WRITE_METHODS and w['path'] != TOKEN_PATH] == [
+        'PATCH', 'PATCH']
+    # Updates address the client by the id the plan found: no further list call.
+    assert len([r for r in requests if r['path'] == '/oauth-clients/v1']) == 1
+    assert summary['secrets_written'] == []
+
+
+def seed_purge_candidates(tenant):
+    """prepare: a client the purge must delete and four outside its prefix (their ids as host variables)."""
+    return dict(legacy_id=tenant.create_client(name='app-legacy')['id'],
+                outside_ids=[tenant.create_client(name=n)['id']
+                             for n in ('other-tool', 'application-x', 'APP-upper', 'xapp-y')])
+
+
+CASES.append(Case('purge-undeclared', ''.join([
+    role('provision', example_vars('isc_dev')), show('summary'), tenant_state('after the purge')]),
+    prepare=seed_purge_candidates))
+
+
+def test_purge_deletes_only_undeclared_clients_under_the_prefix(batch):
+    case = case_of(batch, 'purge-undeclared')
+    assert summary_of(case, 'summary')['deleted'] == ['app-legacy']
+    remaining = dict((c['id'], c['name']) for c in ok(case, 'after the purge')['json']['oauthClients'])
+    assert case.hostvars['legacy_id'] not in remaining
+    assert all(i in remaining for i in case.hostvars['outside_ids'])
+
+
+EXTRA_CLIENT_FILE = SECRETS_DIR + '/{{ inventory_hostname }}/app-extra.json'
+CASES.append(Case('purge-secret-file', ''.join([
+    role('provision app-extra', example_vars('isc_dev', api_clients_overrides={}, api_clients_purge=False,
+                                             api_clients_definitions=[dict(
+                                                 name='app-extra', description='d', grant_types=['CLIENT_CREDENTIALS'],
+                                                 access_type='OFFLINE', access_token_validity_seconds=750,
+                                                 enabled=True)])),
+    step('secret file of app-extra', 'ansible.builtin.stat', dict(path=EXTRA_CLIENT_FILE)),
+    role('provision the declared clients', example_vars('isc_dev')),
+    show('summary')])))
+
+
+def test_purge_removes_the_secret_file_of_a_purged_client(batch):
+    case = case_of(batch, 'purge-secret-file')
+    path = secrets_dir(case) / 'purge-secret-file' / 'app-extra.json'
+    assert ok(case, 'secret file of app-extra')['stat']['exists'] is True
+    summary = summary_of(case, 'summary')
+    assert 'app-extra' in summary['deleted']
+    assert summary['secret_files_removed'] == [str(path)]
+    assert not path.exists()
+
+
+NEEDS_RECREATE = {'app-ci-pipeline': dict(scope=['idn:sources:read']), 'app-reporting': dict(description='changed')}
+CASES.append(Case('needs-recreate', ''.join([
+    role('provision', example_vars('isc_test')),
+    show('provisioned'),
+    failing_role('recreate in check mode', example_vars('isc_test', api_clients_overrides=NEEDS_RECREATE),
+                 check_mode=True),
+    failing_role('recreate', example_vars('isc_test', api_clients_overrides=NEEDS_RECREATE)),
+    show('after both attempts')])))
+
+
+def test_a_change_that_needs_recreate_fails_at_planning_before_any_write(batch):
+    case = case_of(batch, 'needs-recreate')
+    for attempt in ('recreate in check mode', 'recreate'):
+        message = failure(case, attempt)
+        assert 'app-ci-pipeline: scope' in message and 'recreate: true' in message
+    assert [r for r in sent(case, 'provisioned', 'after both attempts')
+            if r['method'] in WRITE_METHODS and r['path'] != TOKEN_PATH] == []
+
+
+PURGE_PREFIXES = ['', 'ap', 'svc-']
+CASES.extend(Case('purge-prefix-%d' % n, failing_role('provision', example_vars(
+    environment, api_clients_purge_prefix=prefix)))
+    for n, (prefix, environment) in enumerate(zip(PURGE_PREFIXES, ('isc_dev', 'isc_test', 'isc_prod'))))
+
+
+def test_purge_needs_a_prefix_that_covers_the_declared_clients(batch):
+    for n in range(len(PURGE_PREFIXES)):
+        case = case_of(batch, 'purge-prefix-%d' % n)
+        assert 'api_clients_purge needs api_clients_purge_prefix' in failure(case, 'provision')
+        # Checked by the hosts with something to do (here: every client to create), after the plan's list call and
+        # before any write.
+        assert case.writes() == []
+        assert set((r['method'], r['path']) for r in case.requests() if r['path'] != TOKEN_PATH) == {
+            ('GET', '/oauth-clients/v1')}
+
+
+BAD_ROLE_INPUT = [
+    (dict(api_clients_definitions=[dict(description='no name')]), 'every definition needs a unique name'),
+    (dict(api_clients_definitions=[dict(name='app-a'), dict(name='app-a')]), 'every definition needs a unique name'),
+    (dict(api_clients_overrides=dict(typo=dict(enabled=False))), 'unknown:'),
+    (dict(api_clients_definitions='not-a-list'), 'api_clients_definitions'),
+    (dict(api_clients_purge='perhaps'), 'api_clients_purge'),
+    (dict(api_clients_api_version='v9'), 'api_clients_api_version'),
+    (dict(api_clients_definitions=[dict(name='app-x', grant_types=['PASSWORD'], description='d',
+                                        access_type='OFFLINE', access_token_validity_seconds=1, enabled=True)]),
+     'grant_types'),
+    (dict(api_clients_definitions=[dict(name='app-x', descripton='typo', grant_types=['CLIENT_CREDENTIALS'],
+                                        access_type='OFFLINE', access_token_validity_seconds=1, enabled=True)]),
+     "api_clients_definitions (with api_clients_overrides) item app-x: descripton"),
+]
+# Each bad input once per environment of the example inventory, as a run over it had them. isc_test has no overrides
+# of its own; on the others, a definitions list without app-portal fails first on their app-portal override.
+CASES.extend(Case('bad-input-%d-%s' % (n, environment), failing_role('provision', example_vars(environment, **extra)))
+             for n, (extra, _message) in enumerate(BAD_ROLE_INPUT) for environment in ENVIRONMENT_VARS)
+
+
+@pytest.mark.parametrize('extra, message', BAD_ROLE_INPUT)
+def test_bad_role_input_fails_clearly_without_writing(batch, extra, message):
+    for environment in ENVIRONMENT_VARS:
+        case = case_of(batch, 'bad-input-%d-%s' % (BAD_ROLE_INPUT.index((extra, message)), environment))
+        reason = failure(case, 'provision')
+        if environment == 'isc_test':
+            assert message in reason
+        assert case.writes() == []
+
+
+def seed_old_and_young_tokens(tenant):
+    """prepare: 'old' created 31 days ago, 'young' now."""
+    tenant.emulator.set_clock_offset(tenant.name, -31 * 86400)
+    tenant.api('POST', '/personal-access-tokens/v1', json=dict(name='old', userAwareTokenNeverExpires=True))
+    tenant.emulator.set_clock_offset(tenant.name, 0)
+    tenant.api('POST', '/personal-access-tokens/v1', json=dict(name='young', userAwareTokenNeverExpires=True))
+
+
+CASES.append(Case('pat-rotate-by-age', ''.join([
+    role('rotate', dict(personal_access_tokens_rotate=['old', 'young'], personal_access_tokens_max_age_days=30,
+                        personal_access_tokens_secrets_dir=SECRETS_DIR), PATS),
+    show('summary', 'personal_access_tokens_summary')]), prepare=seed_old_and_young_tokens))
+
+
+def test_pat_role_rotates_by_age_only(batch):
+    case = case_of(batch, 'pat-rotate-by-age')
+    assert summary_of(case, 'summary', 'personal_access_tokens_summary')['rotated'] == ['old']
+
+
+CASES.extend(Case('summary-ids-' + environment, ''.join([
+    role('first run', example_vars(environment)), show('first summary'),
+    role('second run', example_vars(environment)), show('second summary'),
+    tenant_state('clients')])) for environment in ENVIRONMENT_VARS)
+
+
+def test_summary_lists_the_id_of_every_declared_client(batch):
+    for environment in ENVIRONMENT_VARS:
+        case = case_of(batch, 'summary-ids-' + environment)
+        first, second = summary_of(case, 'first summary'), summary_of(case, 'second summary')
+        ids = dict((client['name'], client['id']) for client in ok(case, 'clients')['json']['oauthClients'])
+        assert first['ids'] == ids and second['ids'] == ids
+
+
+# Registered results and facts outlive a role run: the second run, with nothing to do, must not report the first
+# one's creates and secrets.
+SECOND_RUN_VARS = dict(api_clients_definitions=[dict(name=name, description='d', grant_types=['CLIENT_CREDENTIALS'],
+                                                     access_type='OFFLINE', access_token_validity_seconds=750,
+                                                     enabled=True) for name in NAMES],
+                       api_clients_secrets_dir=SECRETS_DIR, api_clients_environment='test')
+CASES.append(Case('second-run-in-one-play', ''.join([
+    role('First run', SECOND_RUN_VARS), show('first summary'),
+    role('Second run', SECOND_RUN_VARS), show('second summary')])))
+
+
+def test_a_second_run_of_the_role_in_one_play_reports_only_what_it_did(batch):
+    case = case_of(batch, 'second-run-in-one-play')
+    first, second = summary_of(case, 'first summary'), summary_of(case, 'second summary')
+    assert sorted(first['created']) == NAMES and len(first['secrets_written']) == 3
+    assert second['created'] == [] and second['secrets_written'] == [] and sorted(second['unchanged']) == NAMES
+    assert second['ids'] == first['ids']
+
+
+@pytest.fixture(scope='module')
+def batch(run_cases):
+    return run_cases(CASES)
