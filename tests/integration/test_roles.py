@@ -107,22 +107,6 @@ def test_check_mode_reports_and_writes_nothing(environments, example_inventory, 
     assert not (tmp_path / 'secrets').exists()
 
 
-def test_a_run_that_fails_after_some_writes_reports_changed_and_only_what_happened(
-        environments, example_inventory, ansible, tmp_path):
-    test = environments['isc_test']
-    test.emulator.set_faults('test', [dict(method='POST', path='/oauth-clients/v1', action='status', status=500,
-                                           count=1)])
-    run = ansible(PROVISION, inventory=example_inventory(), args=['--limit', 'isc_test'],
-                  extra_vars=dict(api_clients_secrets_dir=str(tmp_path / 's')))
-    assert run.rc != 0 and 'need attention' in run.output
-    summary = summaries(run)['isc_test']
-    created = sorted(c['name'] for c in test.emulator.state('test')['oauthClients'])
-    assert sorted(summary['created']) == created and len(created) == 2 and len(summary['failed']) == 1
-    assert set(summary['ids']) >= set(created)
-    recap = [line for line in run.output.splitlines() if line.startswith('isc_test ')][-1]
-    assert 'changed=0' not in recap and 'failed=1' in recap
-
-
 def test_two_hosts_on_one_tenant_are_refused_before_any_write(environments, example_inventory, ansible, tmp_path):
     inventory = example_inventory()
     main = inventory / 'host_vars' / 'isc_prod' / 'main.yml'
@@ -134,26 +118,6 @@ def test_two_hosts_on_one_tenant_are_refused_before_any_write(environments, exam
         assert tenant.writes() == []
 
 
-def test_custom_secret_tasks_receive_each_new_secret(environments, example_inventory, ansible, tmp_path):
-    store = tmp_path / 'vault-store'
-    tasks = tmp_path / 'store_secret.yml'
-    tasks.write_text('''
-- name: Store in the (pretend) vault
-  ansible.builtin.copy:
-    dest: "%s/{{ isc_new_credential.environment }}--{{ isc_new_credential.name }}"
-    content: "{{ isc_new_credential.client_id }} {{ isc_new_credential.client_secret }}"
-    mode: "0600"
-''' % store)
-    store.mkdir()
-    run = ansible(PROVISION, inventory=example_inventory(), verbosity=3, extra_vars=dict(
-        api_clients_secret_tasks=str(tasks), api_clients_secrets_dir=str(tmp_path / 'unused'))).assert_ok()
-    stored = sorted(p.name for p in store.iterdir())
-    assert len(stored) == 9 and 'isc_prod--app-portal' in stored
-    assert not (tmp_path / 'unused').exists()
-    for path in store.iterdir():
-        assert path.read_text().split()[1] not in run.output
-
-
 def test_credentials_from_the_environment_as_awx_injects_them(environments, example_inventory, ansible, tmp_path):
     inventory = example_inventory(credentials=False)
     run = ansible(PROVISION, inventory=inventory, args=['--limit', 'isc_test'],
@@ -161,34 +125,6 @@ def test_credentials_from_the_environment_as_awx_injects_them(environments, exam
                   extra_vars=dict(api_clients_secrets_dir=str(tmp_path / 's'))).assert_ok()
     assert sorted(summaries(run)['isc_test']['created']) == NAMES
     assert environments['isc_dev'].requests() == []
-
-
-def test_pat_role_rotates_reports_and_deletes_only_when_asked(environments, example_inventory, ansible, tmp_path):
-    test = environments['isc_test']
-    for name, never in (('reporting-job', True), ('old-script', True)):
-        test.api('POST', '/personal-access-tokens/v1', json=dict(name=name, userAwareTokenNeverExpires=never))
-    inventory = example_inventory()
-    extra = dict(personal_access_tokens_rotate=['reporting-job', 'not-there'], personal_access_tokens_rotate_now=True,
-                 personal_access_tokens_secrets_dir=str(tmp_path / 'secrets'), personal_access_tokens_unused_days=0)
-    before = dict((t['name'], t['id']) for t in test.emulator.state('test')['personalAccessTokens'])
-    run = ansible(ROTATE, inventory=inventory, args=['--limit', 'isc_test'], extra_vars=extra).assert_ok()
-    summary = summaries(run, 'personal_access_tokens_summary')['isc_test']
-    assert summary['rotated'] == ['reporting-job'] and summary['missing'] == ['not-there']
-    assert {'seed-admin', 'old-script'} <= set(summary['never_expiring']) and summary['deleted'] == []
-    after = dict((t['name'], t['id']) for t in test.emulator.state('test')['personalAccessTokens'])
-    assert after['reporting-job'] != before['reporting-job'] and after['old-script'] == before['old-script']
-    record = json.loads((tmp_path / 'secrets' / 'isc_test' / 'reporting-job.json').read_text())
-    assert record['client_id'] == after['reporting-job'] and record['kind'] == 'personal_access_token'
-    assert record['client_secret'] not in run.output
-
-    # Deleting is opt-in; the run's own credential and protected tokens survive it.
-    run = ansible(ROTATE, inventory=inventory, args=['--limit', 'isc_test'], extra_vars=dict(
-        personal_access_tokens_delete_never_expiring=True, personal_access_tokens_protect=['reporting-job'],
-        personal_access_tokens_secrets_dir=str(tmp_path / 'secrets'))).assert_ok()
-    summary = summaries(run, 'personal_access_tokens_summary')['isc_test']
-    assert summary['deleted'] == ['old-script']
-    left = set(t['name'] for t in test.emulator.state('test')['personalAccessTokens'])
-    assert {'seed-admin', 'reporting-job', 'seed-user'} <= left and 'old-script' not in left
 
 
 def test_the_free_strategy_runs_the_role_too(environments, example_inventory, ansible, tmp_path):
@@ -231,7 +167,10 @@ API_CLIENTS, PATS = 'sailpoint_isc.oauth.api_clients', 'sailpoint_isc.oauth.pers
 def example_vars(environment, **extra):
     """The role variables the example inventory gives one environment's host, with a secrets directory per case and
     extra on top."""
-    return dict(EXAMPLE_VARS, **dict(ENVIRONMENT_VARS[environment], api_clients_secrets_dir=SECRETS_DIR, **extra))
+    role_vars = dict(EXAMPLE_VARS, api_clients_secrets_dir=SECRETS_DIR)
+    role_vars.update(ENVIRONMENT_VARS[environment])
+    role_vars.update(extra)
+    return role_vars
 
 
 def role(name, role_vars, role_name=API_CLIENTS, **keywords):
@@ -240,14 +179,14 @@ def role(name, role_vars, role_name=API_CLIENTS, **keywords):
 
 
 def failing_role(name, role_vars, role_name=API_CLIENTS, **block_keywords):
-    """The role expected to fail: in a block (with block_keywords such as check_mode, which an include_role does not
-    take but the role's tasks inherit from the block) whose rescue task '<name> failed' shows the failure's msg, so
-    that the case goes on."""
+    """The role expected to fail, in a block whose rescue task '<name> failed' shows the failure's msg, so that the
+    case goes on. block_keywords (such as check_mode, which include_role does not take) apply to the role's tasks;
+    note that a task's check_mode leaves ansible_check_mode (the run's --check) false."""
     keywords = ''.join('  %s: %s\n' % (keyword, json.dumps(value)) for keyword, value in block_keywords.items())
-    return ('- name: %s\n%s  block:\n%s  rescue:\n%s' % (
+    rescue = step(name + ' failed', 'ansible.builtin.debug', dict(msg='{{ ansible_failed_result.msg }}'))
+    return '- name: %s\n%s  block:\n%s  rescue:\n%s' % (
         json.dumps(name), keywords, textwrap.indent(role(name, role_vars, role_name), '    '),
-        textwrap.indent(step(name + ' failed', 'ansible.builtin.debug', dict(msg='{{ ansible_failed_result.msg }}')),
-                        '    ')))
+        textwrap.indent(rescue, '    '))
 
 
 def show(name, variable='api_clients_summary'):
@@ -462,6 +401,105 @@ def test_a_second_run_of_the_role_in_one_play_reports_only_what_it_did(batch):
     assert sorted(first['created']) == NAMES and len(first['secrets_written']) == 3
     assert second['created'] == [] and second['secrets_written'] == [] and sorted(second['unchanged']) == NAMES
     assert second['ids'] == first['ids']
+
+
+def fail_the_first_create(tenant):
+    """prepare: the tenant answers the first client create with a 500."""
+    tenant.emulator.set_faults(tenant.name, [dict(method='POST', path='/oauth-clients/v1', action='status',
+                                                  status=500, count=1)])
+
+
+CASES.append(Case('fails-after-writes', ''.join([
+    failing_role('provision', example_vars('isc_test')), show('summary'), tenant_state('after the failure')]),
+    prepare=fail_the_first_create))
+
+
+def test_a_run_that_fails_after_some_writes_reports_changed_and_only_what_happened(batch):
+    case = case_of(batch, 'fails-after-writes')
+    assert 'need attention' in failure(case, 'provision')
+    summary = summary_of(case, 'summary')
+    created = sorted(c['name'] for c in ok(case, 'after the failure')['json']['oauthClients'])
+    assert sorted(summary['created']) == created and len(created) == 2 and len(summary['failed']) == 1
+    assert set(summary['ids']) >= set(created)
+    # What the play recap of the host counted: a change, and one failure (here rescued, so that the case goes on);
+    # the failed create before it is rescued by the role, which reports it.
+    assert any(r['result'].get('changed') is True for r in case.records)
+    assert [r['task'].split(' : ')[-1] for r in case.records if r['status'] == 'failed'] == [
+        'Apply the clients that differ', 'Fail for the clients that need attention']
+
+
+# The custom secret tasks of the three environments store into one (pretend) vault of the batch.
+VAULT_STORE = "{{ isc_test_case_tasks | dirname | dirname }}/vault-store"
+STORE_SECRET_TASKS = "{{ isc_test_case_tasks | dirname | dirname }}/store_secret-{{ inventory_hostname }}.yml"
+CASES.extend(Case('custom-secret-tasks-' + environment, ''.join([
+    step('the vault store', 'ansible.builtin.file', dict(path=VAULT_STORE, state='directory', mode='0700')),
+    # The store path is templated here; the credential's fields when the role runs the written tasks.
+    step('write the custom secret tasks', 'ansible.builtin.copy', dict(dest=STORE_SECRET_TASKS, mode='0600', content=(
+        '- name: Store in the (pretend) vault\n'
+        '  ansible.builtin.copy:\n'
+        '    dest: "' + VAULT_STORE + '/{% raw %}{{ isc_new_credential.environment }}--{{ isc_new_credential.name }}'
+        '{% endraw %}"\n'
+        '    content: "{% raw %}{{ isc_new_credential.client_id }} {{ isc_new_credential.client_secret }}'
+        '{% endraw %}"\n'
+        '    mode: "0600"\n'))),
+    role('provision', example_vars(environment, api_clients_secret_tasks=STORE_SECRET_TASKS,
+                                   api_clients_environment=environment,
+                                   api_clients_secrets_dir=SECRETS_DIR + '/unused'))]))
+    for environment in ENVIRONMENT_VARS)
+
+
+def test_custom_secret_tasks_receive_each_new_secret(batch):
+    case = case_of(batch, 'custom-secret-tasks-isc_prod')
+    store = secrets_dir(case).parent / 'vault-store'
+    for environment in ENVIRONMENT_VARS:
+        ok(case_of(batch, 'custom-secret-tasks-' + environment), 'provision')
+    stored = sorted(p.name for p in store.iterdir())
+    assert len(stored) == 9 and 'isc_prod--app-portal' in stored
+    assert not (secrets_dir(case) / 'unused').exists()
+    for path in store.iterdir():
+        assert path.read_text().split()[1] not in batch.run.output
+
+
+def seed_tokens_to_rotate(tenant):
+    """prepare: two never-expiring tokens of the admin, one to rotate and one to delete."""
+    for name in ('reporting-job', 'old-script'):
+        tenant.api('POST', '/personal-access-tokens/v1', json=dict(name=name, userAwareTokenNeverExpires=True))
+
+
+CASES.append(Case('pat-rotate', ''.join([
+    tenant_state('tokens before'),
+    role('rotate', dict(personal_access_tokens_rotate=['reporting-job', 'not-there'],
+                        personal_access_tokens_rotate_now=True, personal_access_tokens_secrets_dir=SECRETS_DIR,
+                        personal_access_tokens_unused_days=0), PATS),
+    show('summary of the rotation', 'personal_access_tokens_summary'),
+    tenant_state('tokens after the rotation'),
+    # Deleting is opt-in; the run's own credential and protected tokens survive it.
+    role('delete', dict(personal_access_tokens_delete_never_expiring=True,
+                        personal_access_tokens_protect=['reporting-job'],
+                        personal_access_tokens_secrets_dir=SECRETS_DIR), PATS),
+    show('summary of the deletion', 'personal_access_tokens_summary'),
+    tenant_state('tokens after the deletion')]), prepare=seed_tokens_to_rotate))
+
+
+def test_pat_role_rotates_reports_and_deletes_only_when_asked(batch):
+    case = case_of(batch, 'pat-rotate')
+
+    def tokens(task):
+        return dict((t['name'], t['id']) for t in ok(case, task)['json']['personalAccessTokens'])
+
+    summary = summary_of(case, 'summary of the rotation', 'personal_access_tokens_summary')
+    assert summary['rotated'] == ['reporting-job'] and summary['missing'] == ['not-there']
+    assert {'seed-admin', 'old-script'} <= set(summary['never_expiring']) and summary['deleted'] == []
+    before, after = tokens('tokens before'), tokens('tokens after the rotation')
+    assert after['reporting-job'] != before['reporting-job'] and after['old-script'] == before['old-script']
+    record = json.loads((secrets_dir(case) / 'pat-rotate' / 'reporting-job.json').read_text())
+    assert record['client_id'] == after['reporting-job'] and record['kind'] == 'personal_access_token'
+    assert record['client_secret'] not in batch.run.output
+
+    summary = summary_of(case, 'summary of the deletion', 'personal_access_tokens_summary')
+    assert summary['deleted'] == ['old-script']
+    left = set(tokens('tokens after the deletion'))
+    assert {'seed-admin', 'reporting-job', 'seed-user'} <= left and 'old-script' not in left
 
 
 @pytest.fixture(scope='module')
