@@ -142,8 +142,8 @@ def main():
     print('\n3. Growth of the no-change run (median of %d each)' % args.repeat)
     print('   %7s %12s %12s %7s %14s' % ('tenants', 'no-change s', 'one-task s', 'ratio', 'no-change/t ms'))
     for count, role_seconds, floor_seconds in rows:
-        print('   %7d %12.2f %12.2f %6.2fx %14.0f' % (count, role_seconds, floor_seconds,
-                                                     _bench.ratio(role_seconds, floor_seconds),
+        ratio = _bench.ratio(role_seconds, floor_seconds)
+        print('   %7d %12.2f %12.2f %6.2fx %14.0f' % (count, role_seconds, floor_seconds, ratio,
                                                      role_seconds / count * 1000))
     xs = [r[0] for r in rows]
     ys = [r[1] for r in rows]

@@ -186,7 +186,7 @@ def main():
     print('Machine: %s' % figures['machine'])
     print('%d tasks per run, median of %d run(s)' % (args.tasks, args.repeat))
     print('%-18s %9s %9s %15s %14s %14s %18s' % ('scenario', 'seconds', 'CPU s', 'token requests', 'HTTP requests',
-                                                  'vs debug', 'speed-up vs uri'))
+                                                 'vs debug', 'speed-up vs uri'))
     for scenario in scenarios:
         f = figures[scenario]
         print('%-18s %9.2f %9.2f %15d %14d %13.2fx %18s' % (

@@ -5,8 +5,9 @@
 With $ISC_TEST_EMULATOR_CONTROL (a tenant's ``/__emulator`` URL) and $ISC_TEST_COUNTED_TASKS (comma-separated task
 name prefixes), the result of every task whose name starts with one of the prefixes also records ``counts``: how many
 requests and OpenAPI violations the tenant has logged so far. A host with the inventory variable
-``isc_test_emulator_control`` (a case of a batch: one tenant per host) has every task's result counted on its tenant. The linear strategy handles a task's results before it
-starts the next task, so a test can attribute every request to the task that caused it without a task of its own.
+``isc_test_emulator_control`` (a case of a batch: one tenant per host) has every task's result counted on its
+tenant. A host's next task starts only after the results of its previous one have been handled (linear and free
+strategies alike), so a test can attribute every request to the task that caused it without a task of its own.
 """
 
 from __future__ import annotations

@@ -38,8 +38,8 @@ PREFIXES = ('https://', 'http://', 'HTTPS://', 'a+b.c://', '1x://', '://', 'http
 
 def random_urls(count, seed=20261130):
     chooser = random.Random(seed)
-    for _ in range(count):
-        body = ''.join(chooser.choice(ALPHABET) for _ in range(chooser.randint(0, 14)))
+    for _url in range(count):
+        body = ''.join(chooser.choice(ALPHABET) for _char in range(chooser.randint(0, 14)))
         yield chooser.choice(PREFIXES) + body
 
 
