@@ -143,8 +143,8 @@ def main():
     print('   %7s %12s %12s %7s %14s' % ('tenants', 'no-change s', 'one-task s', 'ratio', 'no-change/t ms'))
     for count, role_seconds, floor_seconds in rows:
         ratio = _bench.ratio(role_seconds, floor_seconds)
-        print('   %7d %12.2f %12.2f %6.2fx %14.0f' % (count, role_seconds, floor_seconds, ratio,
-                                                     role_seconds / count * 1000))
+        per_tenant_ms = role_seconds / count * 1000
+        print('   %7d %12.2f %12.2f %6.2fx %14.0f' % (count, role_seconds, floor_seconds, ratio, per_tenant_ms))
     xs = [r[0] for r in rows]
     ys = [r[1] for r in rows]
     if len(rows) > 1:
