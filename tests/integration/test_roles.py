@@ -1,4 +1,5 @@
-"""The api_clients and personal_access_tokens roles with the example inventory, three environments in parallel."""
+"""The api_clients and personal_access_tokens roles with the example inventory, three environments in parallel; most
+scenarios as cases of one batch run with the example inventory's variables of one environment (see below)."""
 
 from __future__ import annotations
 
@@ -150,8 +151,9 @@ def test_the_free_strategy_runs_the_role_too(environments, example_inventory, an
 # case is a host with a tenant of its own whose tasks include the role with the example inventory's variables of one
 # environment (group_vars plus that host's overrides), and a second include where the test had a second run. The
 # role reads the connection from the host's isc_* variables, as it does in the example inventory. What needs several
-# hosts in one play, the example inventory itself, its own process environment or another strategy stays a run of its
-# own above and below.
+# hosts in one play (the parallel provisioning and its play recap, two hosts on one tenant), the example inventory
+# itself with --limit and the process environment, the run's --check (ansible_check_mode, which the role reports,
+# stays false under a task's check_mode) or another strategy stays a run of its own above.
 
 INVENTORY = ROOT / 'playbooks' / 'inventory'
 EXAMPLE_VARS = yaml.safe_load((INVENTORY / 'group_vars' / 'isc_tenants' / 'main.yml').read_text())
