@@ -154,6 +154,14 @@ comparison:
     - {name: ci-pipeline, id: 2c9180835d2e5168015d32f890ca1581, action: update, changes: [description],
        options: {name: ci-pipeline, description: Deploys the configuration}}
     - {name: portal, id: null, action: create, changes: [], options: {name: portal, enabled: true}}
+check_mode:
+  description:
+    - Whether the comparison was made in check mode, by the C(--check) option or by the C(check_mode) keyword of the
+      task or of its block, role or play. Ansible's C(ansible_check_mode) variable reflects C(--check) only, so a role
+      that decides whether its writes really happen (and whether new secrets are real) reads this instead.
+  returned: when O(compare_with) is given
+  type: bool
+  sample: false
 connection:
   description:
     - The tenant and the client this comparison was made as (C(base_url), C(client_id)), so that a role can refuse
@@ -229,7 +237,8 @@ def report(ctx):
         raise IscOptionError('%s %s' % (label, exc.message))
     settings = ctx.client.settings
     return dict(comparison=comparison, oauth_clients=[public_view(OAUTH_CLIENT, c) for c in engine.list_all()],
-                connection=dict(base_url=settings.base_url, client_id=settings.client_id))
+                connection=dict(base_url=settings.base_url, client_id=settings.client_id),
+                check_mode=bool(ctx.check_mode))
 
 
 SPEC = IscModuleSpec(

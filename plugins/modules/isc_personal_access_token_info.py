@@ -69,6 +69,14 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+check_mode:
+  description:
+    - Whether the task ran in check mode, by the C(--check) option or by the C(check_mode) keyword of the task or of
+      its block, role or play. Ansible's C(ansible_check_mode) variable reflects C(--check) only, so a role that
+      decides whether its writes really happen (and whether new secrets are real) reads this instead.
+  returned: always
+  type: bool
+  sample: false
 personal_access_tokens:
   description: The tokens found, as ISC returns them without secrets, plus computed fields.
   returned: always
@@ -108,7 +116,7 @@ from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_task impo
 
 
 def report(ctx):
-    return dict(personal_access_tokens=PERSONAL_ACCESS_TOKEN.engine(ctx).info())
+    return dict(personal_access_tokens=PERSONAL_ACCESS_TOKEN.engine(ctx).info(), check_mode=bool(ctx.check_mode))
 
 
 SPEC = IscModuleSpec(

@@ -504,6 +504,44 @@ def test_pat_role_rotates_reports_and_deletes_only_when_asked(batch):
     assert {'seed-admin', 'reporting-job', 'seed-user'} <= left and 'old-script' not in left
 
 
+# Check mode from the check_mode keyword rather than --check: ansible_check_mode stays false there, and the roles must
+# neither hand check-mode placeholders to custom secret tasks nor report check_mode: false.
+RECORD_SECRET_TASKS = "{{ isc_test_case_tasks | dirname | dirname }}/record_secret-{{ inventory_hostname }}.yml"
+
+
+def in_check_mode(name, tasks):
+    """tasks in a block with check_mode: true (include_role does not take the keyword)."""
+    return '- name: %s\n  check_mode: true\n  block:\n%s' % (json.dumps(name), textwrap.indent(tasks, '    '))
+
+
+CASES.append(Case('check-mode-keyword', ''.join([
+    step('write the custom secret tasks', 'ansible.builtin.copy', dict(dest=RECORD_SECRET_TASKS, mode='0600', content=(
+        '- name: Record what the custom secret tasks received (set_fact runs in check mode too)\n'
+        '  ansible.builtin.set_fact:\n'
+        '    isc_test_received: "{% raw %}{{ isc_test_received | default([]) + [isc_new_credential.name] }}'
+        '{% endraw %}"\n'))),
+    in_check_mode('predict', role('provision', example_vars(
+        'isc_test', api_clients_secret_tasks=RECORD_SECRET_TASKS, api_clients_secrets_dir=SECRETS_DIR + '/check')) +
+        role('rotate', dict(personal_access_tokens_rotate=['reporting-job'], personal_access_tokens_rotate_now=True,
+                            personal_access_tokens_secrets_dir=SECRETS_DIR + '/check',
+                            personal_access_tokens_secret_tasks=RECORD_SECRET_TASKS), PATS)),
+    show('summary of the prediction'),
+    show('PAT summary of the prediction', 'personal_access_tokens_summary'),
+    step('what the custom secret tasks received', 'ansible.builtin.debug',
+         dict(msg='{{ isc_test_received | default([]) }}'))]),
+    prepare=seed_tokens_to_rotate))
+
+
+def test_check_mode_by_keyword_predicts_reports_it_and_hands_no_placeholder_to_custom_secret_tasks(batch):
+    case = case_of(batch, 'check-mode-keyword')
+    summary = summary_of(case, 'summary of the prediction')
+    assert summary['check_mode'] is True and sorted(summary['created']) == NAMES
+    pat_summary = summary_of(case, 'PAT summary of the prediction', 'personal_access_tokens_summary')
+    assert pat_summary['check_mode'] is True and pat_summary['rotated'] == ['reporting-job']
+    assert ok(case, 'what the custom secret tasks received')['msg'] == []
+    assert case.writes() == []
+
+
 @pytest.fixture(scope='module')
 def batch(run_cases):
     return run_cases(CASES)

@@ -92,3 +92,13 @@ def test_an_invalid_definition_names_both_inputs_when_overrides_were_merged(isc)
 def test_overrides_need_compare_with():
     checked = ArgumentSpecValidator(SPEC.argument_spec, **SPEC.validation_rules).validate(dict(compare_overrides={}))
     assert 'compare_overrides' in ' '.join(checked.error_messages) and 'compare_with' in ' '.join(checked.error_messages)
+
+
+@pytest.mark.parametrize('check_mode', [False, True])
+def test_the_comparison_says_whether_it_was_made_in_check_mode(isc, check_mode):
+    # A role reads this: ansible_check_mode shows --check only, not the check_mode keyword.
+    checked = ArgumentSpecValidator(SPEC.argument_spec, **SPEC.validation_rules).validate(
+        dict(compare_with=[dict(CLIENT, name='ci')]))
+    result = report(Ctx(checked.validated_parameters, isc, check_mode=check_mode))
+    assert result['check_mode'] is check_mode and result['comparison'][0]['action'] == 'create'
+    assert 'check_mode' not in compare(isc)  # a plain listing plans nothing
