@@ -61,7 +61,8 @@ COMPAT_CORE_newest ?= ansible-core==2.21.5
 
 # Gates of `make test`, cheap ones first; integration reuses the collection built by the `build` gate. The
 # virtualenvs of docs, galaxy-import and compat mostly wait on package downloads: `make test` builds them in the
-# background while lint, unit, build and integration run, and waits for them before the first gate that needs one.
+# background while lint, unit, build and integration run (at the lowest CPU priority: they must not slow those
+# gates), and waits for them before the first gate that needs one.
 TEST_GATES ?= lint unit build integration docs galaxy-import compat sanity
 TEST_ENVIRONMENTS := $(DOCS_STAMP) $(GALAXY_IMPORTER_STAMP) $(addprefix venv-compat-,$(COMPAT_MATRIX))
 ENVIRONMENT_GATES := docs galaxy-import compat
@@ -196,7 +197,7 @@ test-environments: $(TEST_ENVIRONMENTS)
 
 test: venv
 	@mkdir -p '$(BUILD_DIR)'; log='$(BUILD_DIR)/test-environments.log'; \
-	$(MAKE) --no-print-directory -j4 test-environments > "$$log" 2>&1 & environments=$$!; \
+	nice -n 19 $(MAKE) --no-print-directory -j4 test-environments > "$$log" 2>&1 & environments=$$!; \
 	trap 'if [ -n "$$environments" ]; then kill $$environments 2>/dev/null; fi' EXIT; \
 	summary=''; started=$$(date +%s); \
 	for gate in $(TEST_GATES); do \
