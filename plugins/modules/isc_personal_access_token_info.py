@@ -77,6 +77,13 @@ check_mode:
   returned: always
   type: bool
   sample: false
+connection:
+  description:
+    - The tenant and the client the tokens were listed as (C(base_url), C(client_id)), resolved from every source
+      (task, module_defaults, C(isc_*) variables, environment), for a role that hands new credentials on.
+  returned: always
+  type: dict
+  sample: {base_url: https://acme.api.identitynow.com, client_id: 2c9180835d2e5168015d32f890ca1581}
 personal_access_tokens:
   description: The tokens found, as ISC returns them without secrets, plus computed fields.
   returned: always
@@ -116,7 +123,9 @@ from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_task impo
 
 
 def report(ctx):
-    return dict(personal_access_tokens=PERSONAL_ACCESS_TOKEN.engine(ctx).info(), check_mode=bool(ctx.check_mode))
+    settings = ctx.client.settings
+    return dict(personal_access_tokens=PERSONAL_ACCESS_TOKEN.engine(ctx).info(), check_mode=bool(ctx.check_mode),
+                connection=dict(base_url=settings.base_url, client_id=settings.client_id))
 
 
 SPEC = IscModuleSpec(

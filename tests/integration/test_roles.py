@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from case_tasks import ok, step, tenant_state
+from case_tasks import ok, step, tenant_state, tenant_url
 from conftest import case_of
 from isc_emulator.tenant import TOKEN_PATH, WRITE_METHODS
 from isc_playbook_runner import ADMIN, ROOT, Case
@@ -540,6 +540,36 @@ def test_check_mode_by_keyword_predicts_reports_it_and_hands_no_placeholder_to_c
     assert pat_summary['check_mode'] is True and pat_summary['rotated'] == ['reporting-job']
     assert ok(case, 'what the custom secret tasks received')['msg'] == []
     assert case.writes() == []
+
+
+def seed_token_and_name_the_tenant(tenant):
+    """prepare: a token to rotate; the tenant's URL as tenant_url, for module_defaults (no isc_base_url variable)."""
+    seed_tokens_to_rotate(tenant)
+    return tenant_url(tenant)
+
+
+# The connection from module_defaults only: the credential handed to custom secret tasks names the tenant the token
+# was made on (the role once rebuilt the URL from isc_base_url, isc_tenant or SAIL_BASE_URL and handed on '').
+CASES.append(Case('pat-sink-connection-from-module-defaults', ''.join([
+    step('write the custom secret tasks', 'ansible.builtin.copy', dict(dest=RECORD_SECRET_TASKS, mode='0600', content=(
+        '- name: Record the base URL of each new credential\n'
+        '  ansible.builtin.set_fact:\n'
+        '    isc_test_received: "{% raw %}{{ isc_test_received | default([]) + [isc_new_credential.base_url] }}'
+        '{% endraw %}"\n'
+        '  no_log: true\n'))),
+    '- name: rotate with module_defaults\n  module_defaults:\n    group/sailpoint_isc.oauth.isc:\n'
+    '      base_url: "{{ tenant_url }}"\n  block:\n' + textwrap.indent(role('rotate', dict(
+        personal_access_tokens_rotate=['reporting-job'], personal_access_tokens_rotate_now=True,
+        personal_access_tokens_secrets_dir=SECRETS_DIR, personal_access_tokens_secret_tasks=RECORD_SECRET_TASKS),
+        PATS), '    '),
+    step('what the custom secret tasks received', 'ansible.builtin.debug',
+         dict(msg='{{ isc_test_received | default([]) }}'))]),
+    hostvars=dict(isc_base_url=None), prepare=seed_token_and_name_the_tenant))
+
+
+def test_pat_role_hands_custom_secret_tasks_the_resolved_tenant(batch):
+    case = case_of(batch, 'pat-sink-connection-from-module-defaults')
+    assert ok(case, 'what the custom secret tasks received')['msg'] == [case.tenant.base_url]
 
 
 @pytest.fixture(scope='module')
