@@ -40,13 +40,6 @@ class Clock(object):
         return self.now
 
 
-@pytest.fixture(autouse=True)
-def fresh_memory():
-    _isc_auth.forget_memory()
-    yield
-    _isc_auth.forget_memory()
-
-
 def token_body(n, expires_in=750, refresh=None):
     body = {'access_token': 'access-token-%d' % n, 'token_type': 'bearer', 'expires_in': expires_in,
             'scope': 'sp:scopes:all', 'tenant_id': 't-1', 'org': 'acme'}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.sailpoint_isc.oauth.plugins.module_utils import _isc_auth
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_api import (
     API_VERSIONS,
     collection_path,
@@ -19,13 +18,6 @@ from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_options i
 )
 
 from .fakes import FakeSession, response
-
-
-@pytest.fixture(autouse=True)
-def fresh_memory():
-    _isc_auth.forget_memory()
-    yield
-    _isc_auth.forget_memory()
 
 
 def token(n):

@@ -18,13 +18,6 @@ from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_options i
 from .fakes import FakeSession, response
 
 
-@pytest.fixture(autouse=True)
-def fresh_memory():
-    _isc_auth.forget_memory()
-    yield
-    _isc_auth.forget_memory()
-
-
 @pytest.fixture
 def made_transports(monkeypatch):
     """Every transport a provider makes itself, each answering one token request."""
