@@ -340,7 +340,7 @@ def test_recreate_whose_create_fails_leaves_the_old_client_working(isc):
 
 
 def test_recreate_interrupted_after_delivery_is_finished_by_the_next_run(isc, tmp_path):
-    old = isc.add(stored_client())
+    isc.add(stored_client())
     path = tmp_path / 'ci.json'
     isc.faults['DELETE'] = [server_error]
     with pytest.raises(IscError, match='replaced only half way'):
