@@ -118,8 +118,13 @@ from ansible import constants as C
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 
-# Only what a token served from the cache needs: Ansible compiles these files from source for every task, and the
-# HTTP client (_isc_client, _isc_http) is imported by TokenProvider when a token must be requested.
+from ansible_collections.sailpoint_isc.oauth.plugins.plugin_utils import _isc_cached_imports
+
+# Ansible loads a lookup in each task's worker process and compiles the collection's helpers from source there: the
+# finder installed here loads them with their bytecode kept instead. Only what a token served from the cache needs
+# is imported; TokenProvider imports the HTTP client (_isc_client, _isc_http) when a token must be requested.
+_isc_cached_imports.install()
+
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_auth import TokenProvider
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_errors import IscError
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_login_options import (

@@ -16,7 +16,8 @@ attributes named with a leading underscore, the same on ansible-core 2.16 to 2.2
 
 The lookup needs its own option definitions (to refuse unknown keywords and check types strictly), which the
 configuration manager keeps under the plugin's load name, and the templar Ansible handed it, to render the
-variables it receives unrendered. Action plugins use ActionBase's documented attributes and need neither.
+variables it receives unrendered; and where Ansible's collection finder is on ``sys.meta_path``, to load its helpers
+with their bytecode kept just in front of it (``_isc_cached_imports``). Action plugins use ActionBase's documented attributes and need neither.
 
 An inline ``!vault`` variable templates to an object on ansible-core before 2.19, not to its text; Ansible's own JSON
 encoder recognises it by its ``__ENCRYPTED__`` marker, and so does :func:`vault_plaintext`.
@@ -52,6 +53,15 @@ def plugin_option_definitions(plugin):
 def plugin_templar(plugin):
     """The templar Ansible handed to a lookup plugin when it loaded it."""
     return plugin._templar
+
+
+def collection_finder_index(meta_path):
+    """The position of Ansible's collection finder (the one that imports ``ansible_collections.*``) in meta_path, or
+    None. Its class is private; it is the only finder ansible-core defines in ansible.utils.collection_loader."""
+    for index, finder in enumerate(meta_path):
+        if type(finder).__module__.startswith('ansible.utils.collection_loader.'):
+            return index
+    return None
 
 
 def vault_plaintext(value):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -29,12 +30,13 @@ from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_options i
 from ..module_utils.fakes import FakeSession, response
 
 # tests/conftest.py links the work tree there as ansible_collections/sailpoint_isc/oauth.
-COLLECTIONS = Path(__file__).resolve().parents[4] / 'build' / 'pytest-collections'
+ROOT = Path(__file__).resolve().parents[4]
+COLLECTIONS = ROOT / 'build' / 'pytest-collections'
 PACKAGE = 'ansible_collections.sailpoint_isc.oauth.plugins.'
 HTTP_CLIENT = ('module_utils._isc_http', 'module_utils._isc_client')
 
 RUN_LOOKUP = r'''
-import json, re, sys
+import builtins, json, re, sys
 package = %r
 patterns_used_by = set()
 compile_pattern = re._compile  # what re.compile, re.match and the others call, cached pattern or not
@@ -51,6 +53,16 @@ def recording_compile(pattern, flags):
 
 
 re._compile = recording_compile
+compiled = set()  # source files compiled in this process (Ansible's collection loader and Python's both call compile)
+compile_source = compile
+
+
+def recording_source_compile(source, filename, *args, **kwargs):
+    compiled.add(str(filename))
+    return compile_source(source, filename, *args, **kwargs)
+
+
+builtins.compile = recording_source_compile
 from ansible.errors import AnsibleLookupError
 from ansible.parsing.dataloader import DataLoader
 from ansible.plugins.loader import init_plugin_loader, lookup_loader
@@ -66,6 +78,8 @@ except AnsibleLookupError as exc:
 outcome['modules'] = sorted(name[len(%r):] for name in sys.modules if name.startswith(%r))
 outcome['requests'] = 'requests' in sys.modules
 outcome['patterns_used_by'] = sorted(patterns_used_by)
+collection = sys.argv[1] + '/ansible_collections/sailpoint_isc/oauth/plugins/'
+outcome['compiled'] = sorted(name[len(collection):] for name in compiled if name.startswith(collection))
 print(json.dumps(outcome))
 ''' % (PACKAGE, PACKAGE, PACKAGE)
 
@@ -98,10 +112,16 @@ def warm_cache(options):
     return _isc_auth.TokenProvider(settings, transport).get().access_token
 
 
-def run_lookup(tmp_path, options):
+def run_lookup(tmp_path, options, collections=COLLECTIONS, write_bytecode=False):
+    """The lookup's outcome in a fresh process; write_bytecode: as Python runs by default (the tests may run with
+    PYTHONDONTWRITEBYTECODE set)."""
     env = dict((k, v) for k, v in os.environ.items() if not k.startswith(('SAIL_', 'ISC_', 'ANSIBLE_')))
     env.update(ANSIBLE_HOME=str(tmp_path / 'ansible-home'), ANSIBLE_LOCAL_TEMP=str(tmp_path / 'tmp'))
-    completed = subprocess.run([sys.executable, '-c', RUN_LOOKUP, str(COLLECTIONS), json.dumps(options)],
+    if write_bytecode:
+        env.pop('PYTHONDONTWRITEBYTECODE', None)
+    else:
+        env['PYTHONDONTWRITEBYTECODE'] = '1'
+    completed = subprocess.run([sys.executable, '-c', RUN_LOOKUP, str(collections), json.dumps(options)],
                                env=env, cwd=str(tmp_path), capture_output=True, text=True, timeout=120, check=False)
     assert completed.returncode == 0, completed.stderr
     return json.loads(completed.stdout.splitlines()[-1])
@@ -133,3 +153,46 @@ def test_a_cache_miss_imports_the_http_client_to_request_a_token(tmp_path):
     assert outcome['requests']
     # _isc_http compiles a pattern when imported: the wrapper does see the collection's patterns.
     assert 'module_utils._isc_http' in outcome['patterns_used_by'], outcome['patterns_used_by']
+
+
+def installed_copy(target):
+    """The collection's plugins in target, laid out as ansible-galaxy installs them; the collections path."""
+    shutil.copytree(ROOT / 'plugins', target / 'ansible_collections' / 'sailpoint_isc' / 'oauth' / 'plugins',
+                    ignore=shutil.ignore_patterns('__pycache__'))
+    return target
+
+
+@pytest.mark.slow  # three Python processes that import ansible-core
+def test_the_lookup_compiles_its_helpers_once_then_loads_their_bytecode(tmp_path):
+    # Ansible's collection loader compiles module_utils and plugin_utils from source in every process, and a lookup
+    # is loaded in every task's process; the lookup loads its helpers with Python's bytecode cache instead.
+    options = lookup_options(tmp_path, closed_loopback_url())
+    warm_cache(options)
+    collections = installed_copy(tmp_path / 'collections')
+    helpers = collections / 'ansible_collections' / 'sailpoint_isc' / 'oauth' / 'plugins' / 'module_utils'
+
+    first = run_lookup(tmp_path, options, collections, write_bytecode=True)
+    second = run_lookup(tmp_path, options, collections, write_bytecode=True)
+
+    assert first['token'] == second['token'] == 'cached-token'
+    assert 'module_utils/_isc_auth.py' in first['compiled'], first['compiled']
+    assert sorted(p.name.split('.')[0] for p in (helpers / '__pycache__').iterdir()) == sorted(
+        m.split('.', 1)[1] for m in first['modules'] if m.startswith('module_utils.'))
+    # Only the finder and the one helper it needs are compiled by Ansible's loader, before the finder is in place
+    # (the lookup file itself Ansible loads with its bytecode kept).
+    assert second['compiled'] == ['plugin_utils/_isc_cached_imports.py', 'plugin_utils/_isc_core_internals.py'], \
+        second['compiled']
+    assert second['modules'] == first['modules']
+
+
+@pytest.mark.slow  # a Python process that imports ansible-core
+def test_without_bytecode_writing_the_lookup_still_works_and_writes_nothing(tmp_path):
+    options = lookup_options(tmp_path, closed_loopback_url())
+    warm_cache(options)
+    collections = installed_copy(tmp_path / 'collections')
+
+    outcome = run_lookup(tmp_path, options, collections, write_bytecode=False)
+
+    assert outcome['token'] == 'cached-token'
+    assert 'module_utils/_isc_auth.py' in outcome['compiled']
+    assert list(collections.rglob('__pycache__')) == []

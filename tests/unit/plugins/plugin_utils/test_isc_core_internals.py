@@ -67,6 +67,17 @@ def test_plugin_templar_is_the_one_ansible_handed_over():
     assert core_internals.plugin_templar(plugin) is templar
 
 
+def test_collection_finder_index_finds_the_finder_that_imports_collections(tmp_path):
+    from ansible.utils.collection_loader import _collection_finder
+
+    finder = _collection_finder._AnsibleCollectionFinder(paths=[str(tmp_path)])  # built, not installed
+    others = [object(), type('PolicingFinder', (object,), {})()]
+
+    assert core_internals.collection_finder_index(others[:1] + [finder] + others[1:]) == 1
+    assert core_internals.collection_finder_index(others) is None
+    assert finder.find_spec('ansible_collections', None) is not None  # the finder of the collections' namespace
+
+
 class MarkedEncrypted(object):
     """Shaped like ansible-core's vault-encrypted text before 2.19: marked, and its text is the plaintext."""
     __ENCRYPTED__ = True
