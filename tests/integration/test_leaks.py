@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import json
 import os
+import random
+import secrets
 import subprocess
 import sys
 
 import pytest
 
+from conftest import occurring
 from isc_playbook_runner import ADMIN, ROOT
 
 pytestmark = pytest.mark.integration
@@ -49,3 +52,22 @@ def test_main_jobs_leak_nothing_into_json_output(environments, example_inventory
         document = json.loads(run.stdout[run.stdout.index('{'):])  # -vvvv preamble, then the JSON document
         assert document['plays'] and document['stats']
     assert ADMIN['client_secret'] not in ''.join(r.output for r in runs)
+
+
+def test_the_leak_scan_finds_exactly_what_searching_every_text_for_every_secret_finds():
+    # occurring() searches only the runs of the secrets' characters; the answer must be the plain search's.
+    generator = random.Random(7)
+    issued = [secrets.token_hex(32), secrets.token_urlsafe(40), 'eyJhbGciOi.' + secrets.token_urlsafe(60) + '.sig-_x',
+              'short-secret-17ch', 'with/slash+plus=~and.dots-' + secrets.token_hex(8)] + \
+        [secrets.token_urlsafe(24) for _ in range(200)]
+    planted = issued[:5] + issued[100:103]
+    filler = ''.join(generator.choice('abc{}[]":, \n/.-_=0123456789') for _ in range(20000))
+    texts = [filler[:9000] + planted[0] + filler[9000:],
+             '"token": "%s", "path": "/tmp/x/%s/y"' % (planted[1], planted[2]),
+             # inside longer runs of the same characters, at the start and end of a text, twice in one text
+             'x' + planted[3] + 'y ' + planted[4] + planted[5], planted[6] + ' ' + planted[7] + ' ' + planted[7],
+             json.dumps({'partial': issued[10][:-1], 'other': issued[11][1:]}), '']
+    expected = [s for s in issued if any(s in text for text in texts)]
+    assert sorted(expected) == sorted(planted)
+    assert occurring(issued, texts) == expected
+    assert occurring([], texts) == [] and occurring(issued, []) == []

@@ -4,6 +4,7 @@ rate limited, faulted or validated against the spec.
 
 =========================================  =====================================================
 ``GET|DELETE /__emulator/requests``        request log of ISC calls / clear it
+``GET /__emulator/counts``                 ``{"requests", "violations"}``: how many of each are logged so far
 ``GET|POST|DELETE /__emulator/faults``     fault rules: show / replace / clear
 ``POST /__emulator/reset``                 back to the initial tenant state (``{"settings": true}``: also the
                                             start-up settings)
@@ -67,6 +68,13 @@ def _requests(ctx: "TenantContext", request: Request) -> Response:
         return json_response(200, list(ctx.state.request_log))
 
 
+def _counts(ctx: "TenantContext", request: Request) -> Response:
+    """How long the request log and the violation list are: a test that attributes requests to the step that sent
+    them asks this after every step, and needs neither list itself."""
+    with ctx.state.lock:
+        return json_response(200, {"requests": len(ctx.state.request_log), "violations": len(ctx.state.violations)})
+
+
 def _faults(ctx: "TenantContext", request: Request) -> Response:
     with ctx.state.lock:
         if request.method == "POST":
@@ -122,13 +130,25 @@ def _state(ctx: "TenantContext", request: Request) -> Response:
         )
 
 
-def _issued_secrets(ctx: "TenantContext", request: Request) -> Response:
-    """Every client secret, PAT secret, access and refresh token handed out since start-up, seeded PAT secrets
-    included: what a leak scan of the collection's output must never find."""
+def _secrets_issued_by(ctx: "TenantContext") -> list[str]:
     settings = ctx.state.settings
     with ctx.state.lock:
-        seeded = [settings.admin_client_secret, settings.user_client_secret]
-        return json_response(200, seeded + list(ctx.state.issued_secrets))
+        return [settings.admin_client_secret, settings.user_client_secret] + list(ctx.state.issued_secrets)
+
+
+def _issued_secrets(ctx: "TenantContext", request: Request) -> Response:
+    """Every client secret, PAT secret, access and refresh token handed out since start-up, seeded PAT secrets
+    included: what a leak scan of the collection's output must never find. With ``?tenants=all``, those of every
+    tenant of the emulator (one call instead of one per tenant, for a scan after each run)."""
+    scope = request.query_value("tenants")
+    if scope not in (None, "all"):
+        raise ControlError(400, "tenants: the only value is all (every tenant of the emulator)")
+    if scope is None:
+        return json_response(200, _secrets_issued_by(ctx))
+    found: dict[str, None] = {}  # in order, without duplicates (tenants share the admin's seeded secrets)
+    for tenant in ctx.all_tenants:
+        found.update(dict.fromkeys(_secrets_issued_by(tenant)))
+    return json_response(200, list(found))
 
 
 def _jwks(ctx: "TenantContext", request: Request) -> Response:
@@ -260,6 +280,7 @@ def _seed(ctx: "TenantContext", request: Request) -> Response:
 
 ENDPOINTS: dict[str, tuple[tuple[str, ...], Callable[["TenantContext", Request], Response]]] = {
     "requests": (("GET", "DELETE"), _requests),
+    "counts": (("GET",), _counts),
     "faults": (("GET", "POST", "DELETE"), _faults),
     "reset": (("POST",), _reset),
     "clock": (("GET", "POST"), _clock),

@@ -262,6 +262,10 @@ class Emulator:
         """Every secret and token this tenant handed out since start-up (for leak scans)."""
         return self._control("GET", tenant, "issued-secrets")
 
+    def all_issued_secrets(self) -> list[str]:
+        """Every secret and token any tenant of this emulator handed out since start-up (one call, for leak scans)."""
+        return self._control("GET", None, "issued-secrets?tenants=all")
+
     def state(self, tenant: Optional[str] = None) -> dict:
         return self._control("GET", tenant, "state")
 

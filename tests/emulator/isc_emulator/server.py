@@ -54,6 +54,8 @@ class TenantContext:
     spec_checker: Optional[Any] = None  # spec_validation.SpecConformanceChecker
     verbose: bool = False
     listener: Optional["TenantHTTPServer"] = field(default=None, repr=False)
+    # Every tenant of this emulator process, this one included (for the control API's questions about all of them).
+    all_tenants: list["TenantContext"] = field(default_factory=list, repr=False)
 
 
 # -- ISC request pipeline -----------------------------------------------------------------------
@@ -316,6 +318,9 @@ def create_listeners(
             context.base_url = f"{scheme}://{url_host}:{server.server_address[1]}"
             context.listener = server
             listeners.append(Listener(context, server))
+        every_context = [listener.context for listener in listeners]
+        for listener in listeners:
+            listener.context.all_tenants = every_context
     except BaseException:
         for listener in listeners:
             listener.server.server_close()

@@ -24,9 +24,10 @@ requirements:
   - enabled in the test environment
 '''
 
+import http.client
 import json
 import os
-import urllib.request
+from urllib.parse import urlsplit
 
 from ansible.plugins.callback import CallbackBase
 
@@ -41,12 +42,35 @@ class CallbackModule(CallbackBase):
         super(CallbackModule, self).__init__(*args, **kwargs)
         self._control_url = os.environ.get('ISC_TEST_EMULATOR_CONTROL')
         self._counted = tuple(p for p in os.environ.get('ISC_TEST_COUNTED_TASKS', '').split(',') if p)
-        # The emulator is local: never through a proxy from the environment.
-        self._control = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        # One kept-alive connection per emulator listener: a batch asks after every task of every case (hundreds of
+        # times), and the strategy waits for each answer. The emulator is local: never through a proxy.
+        self._connections = {}
 
-    def _count(self, what, control_url=None):
-        with self._control.open((control_url or self._control_url) + '/' + what, timeout=30) as answer:
-            return len(json.load(answer))
+    def _counts(self, control_url=None):
+        """[requests, violations] the tenant has logged so far (one GET of its /__emulator/counts)."""
+        url = urlsplit((control_url or self._control_url) + '/counts')
+        if url.scheme != 'http':
+            raise ValueError('the emulator control URL %s is not plain http, as the emulator of the tests serves it'
+                             % url.geturl())
+        for attempt in (1, 2):
+            connection = self._connections.get(url.netloc)
+            if connection is None:
+                connection = self._connections[url.netloc] = http.client.HTTPConnection(url.netloc, timeout=30)
+            try:
+                connection.request('GET', url.path)
+                answer = connection.getresponse()
+                body = answer.read()
+            except (http.client.HTTPException, OSError):
+                # The emulator closed an idle connection: one more try on a new one.
+                connection.close()
+                del self._connections[url.netloc]
+                if attempt == 2:
+                    raise
+                continue
+            if answer.status != 200:
+                raise RuntimeError('%s answered %s: %r' % (url.geturl(), answer.status, body[:200]))
+            counts = json.loads(body)
+            return [counts['requests'], counts['violations']]
 
     def _write(self, result, status):
         path = os.environ.get('ISC_TEST_RESULTS')
@@ -57,9 +81,9 @@ class CallbackModule(CallbackBase):
         # A case batch's host names its own tenant (isc_playbook_runner.Case): every task of it is counted.
         host_control = result._host.vars.get('isc_test_emulator_control')
         if host_control:
-            record['counts'] = [self._count('requests', host_control), self._count('violations', host_control)]
+            record['counts'] = self._counts(host_control)
         elif self._control_url and self._counted and name.startswith(self._counted):
-            record['counts'] = [self._count('requests'), self._count('violations')]
+            record['counts'] = self._counts()
         with open(path, 'a') as handle:
             handle.write(json.dumps(record, default=str) + '\n')
 

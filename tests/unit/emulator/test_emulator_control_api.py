@@ -34,6 +34,16 @@ def test_request_log(acme, emulator):
     assert emulator.requests("acme") == []
 
 
+def test_counts_are_the_lengths_of_the_request_log_and_the_violations(acme, emulator):
+    emulator.clear_requests("acme")
+    acme.call("GET", clients_path())
+    acme.http.get(acme.url(clients_path()), timeout=30)  # 401: logged too
+    counts = acme.http.get(acme.url("/__emulator/counts"), timeout=30).json()
+    assert counts == {"requests": len(emulator.requests("acme")), "violations": len(emulator.violations("acme"))}
+    assert counts["requests"] >= 2  # the list, the refused list (and a token request if none was cached)
+    assert acme.http.post(acme.url("/__emulator/counts"), timeout=30).status_code == 405
+
+
 def test_fault_status_with_retry_after(acme, emulator):
     emulator.set_faults("acme", [
         {"method": "POST", "path": "/oauth-clients/v1", "action": "status", "status": 429, "retry_after": 7, "count": 1},
@@ -206,3 +216,14 @@ def test_a_request_cut_off_in_its_body_is_neither_served_nor_logged(acme, emulat
         assert connection.recv(1024) == b""  # closed without an answer
     assert emulator.requests("acme") == []
     assert acme.api("GET", clients_path("v1", client["id"]))["name"] == "before"
+
+
+def test_issued_secrets_of_all_tenants_in_one_call(acme, globex, emulator):
+    acme_client, globex_client = acme.create_client(), globex.create_client()
+    everything = emulator.all_issued_secrets()
+    assert acme_client["secret"] in everything and globex_client["secret"] in everything
+    assert acme_client["secret"] not in emulator.issued_secrets("globex")  # a tenant's own list stays its own
+    assert set(everything) == set(emulator.issued_secrets("acme")) | set(emulator.issued_secrets("globex"))
+    assert len(everything) == len(set(everything))
+    answer = acme.http.get(acme.url("/__emulator/issued-secrets"), params={"tenants": "some"}, timeout=30)
+    assert answer.status_code == 400 and "tenants" in answer.json()["error"]
