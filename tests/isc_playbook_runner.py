@@ -235,13 +235,15 @@ class Case(object):
     set to the tenant and its admin, unless hostvars replaces them; use None to leave one unset);
     prepare: called with the case's Tenant before the run, after the tenant's reset (seed objects, settings, faults,
     clock); it may return host variables made from the tenant (its URL, the id and secret of a client it made),
-    which go into the inventory on top of hostvars.
+    which go into the inventory on top of hostvars;
+    compat: a test that the compatibility legs run uses this case, so they run it too (they run only such cases of
+    a file whose tests are not all compat tests: see COMPAT_TESTS in tests/integration/conftest.py).
 
     The play runs with the free strategy: a task that bypasses the host loop (ansible.builtin.pause) ends the whole
     play there; wait with ansible.builtin.wait_for instead.
     """
 
-    def __init__(self, name, tasks, path='controller', hostvars=None, prepare=None):
+    def __init__(self, name, tasks, path='controller', hostvars=None, prepare=None, compat=False):
         if not re.match(r'^[A-Za-z0-9_-]+$', name):
             raise ValueError('case name %r: use letters, digits, - and _ (it is an inventory host name)' % name)
         if path not in EXECUTION_PATHS:
@@ -251,6 +253,7 @@ class Case(object):
         self.path = path
         self.hostvars = dict(hostvars or {})
         self.prepare = prepare
+        self.compat = compat
 
     @classmethod
     def on_both_paths(cls, name, tasks, **kwargs):

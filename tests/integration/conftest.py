@@ -11,6 +11,7 @@ from isc_emulator.harness import Emulator
 from isc_emulator.tenant import Tenant  # noqa: F401  (test modules import it from here)
 from isc_playbook_runner import (  # noqa: F401  (some are re-exported: the test modules import them from here)
     CONTROLLER,
+    CaseRun,
     ENVIRONMENTS,
     INTEGRATION as HERE,
     MODULE_PATH,
@@ -86,6 +87,63 @@ def pytest_collection_modifyitems(config, items):
     if missing:
         raise pytest.UsageError('COMPAT_TESTS in tests/integration/conftest.py names tests that do not exist: %s'
                                 % ', '.join(missing))
+    longest_files_first(items)
+
+
+# The test files that keep a worker busy longest, longest first (seconds in the main leg, measured alone on a quiet
+# machine). `make integration` runs with --dist loadfile: a file runs on one worker from its first test to its last,
+# so a long file that starts last keeps the leg going while the other worker idles. The files named here start first
+# (in this order), the others follow in their collection order.
+LONGEST_FILES = (
+    'test_roles.py',  # ~45 s
+    'test_write_path.py',  # ~42 s
+    'test_async_become.py',  # ~20 s
+    'test_fault_tolerance.py',  # ~20 s
+    'test_bad_input.py',  # ~16 s
+    'test_awx.py',  # ~12 s
+    'test_oauth_client.py',  # ~12 s
+    'test_personal_access_token.py',  # ~12 s
+    'test_lookup.py',  # ~11 s
+)
+
+
+def longest_files_first(items):
+    rank = dict((name, position) for position, name in enumerate(LONGEST_FILES))
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: each file's tests keep their order
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """--dist loadfile hands out the files in the collection's order (longest_files_first), not xdist's default of
+    the files with the most tests first."""
+    if config.getvalue('dist') == 'loadfile':
+        from xdist.scheduler import LoadFileScheduling
+
+        config.option.loadscopereorder = False
+        return LoadFileScheduling(config, log)
+    return None
+
+
+def compatibility_leg(config):
+    """Whether this run is a compatibility leg (``-m compat``)."""
+    return 'compat' in (config.getoption('markexpr') or '')
+
+
+def runs_every_case(config, test_file):
+    """Whether batches of test_file run all their cases: in the main leg, and in a compatibility leg for a file all
+    of whose tests are compat tests. Elsewhere a compatibility leg runs only the cases marked compat (Case)."""
+    return not compatibility_leg(config) or COMPAT_TESTS.get(test_file) is ALL
+
+
+_CURRENT_TEST = []
+
+
+@pytest.fixture(autouse=True)
+def _current_test(request):
+    """The running test, for case_of's check that a compat test uses only cases the compatibility legs run."""
+    _CURRENT_TEST[:] = [request.node]
+    yield
+    del _CURRENT_TEST[:]
 
 
 @pytest.fixture(scope='session')
@@ -196,7 +254,7 @@ def occurring(strings, texts):
 
 
 @pytest.fixture(scope='module')
-def run_cases(collections_path, tmp_path_factory, emulator):
+def run_cases(collections_path, tmp_path_factory, emulator, request):
     """Run a list of Case (isc_playbook_runner) in one ansible-playbook run at -vvvv, each case on an inventory host
     and an emulator tenant of its own, and return the CaseRun (``batch[name]`` is a CaseResult: task results,
     requests per task, the Tenant). Use it from a module-scoped fixture of the test file, so the file's cases share
@@ -210,11 +268,17 @@ def run_cases(collections_path, tmp_path_factory, emulator):
     ``ansible`` fixture's (scanned: more directories to search), and every CaseResult a test takes with ``case_of``
     asserts zero OpenAPI violations. environment: variables of the ansible-playbook process (the lookup reads the
     controller's environment; ``environment:`` on a task reaches modules only), a dict or a function of
-    {case name: Tenant} returning one. kwargs go to run_playbook (verbosity, forks, check, diff, args, extra_vars)."""
+    {case name: Tenant} returning one. kwargs go to run_playbook (verbosity, forks, check, diff, args, extra_vars).
+    A compatibility leg runs only the cases its tests use (``compat=True``), unless all the file's tests are compat
+    tests."""
     tenants = [Tenant(emulator, name) for name in CASE_TENANTS]
     taken = []
+    every_case = runs_every_case(request.config, request.path.name)
 
     def run(cases, environment=None, scanned=(), verbosity=4, leak_scan=True, **kwargs):
+        cases = [case for case in cases if every_case or case.compat]
+        if not cases:
+            return CaseRun(None, {})
         free = tenants[len(taken):]
         assert len(cases) <= len(free), 'a test module may hold %d cases at once (CASE_TENANTS); this one asks ' \
             'for %d' % (len(CASE_TENANTS), len(taken) + len(cases))
@@ -236,6 +300,13 @@ def run_cases(collections_path, tmp_path_factory, emulator):
 def case_of(batch, name, violations_allowed=False):
     """The CaseResult of name in batch (a CaseRun), after checking that its tenant saw no request or answer outside
     the OpenAPI contract."""
+    # In every leg, so that the main one already fails when a compat test uses a case the compatibility legs leave
+    # out (there it would not be in the batch at all).
+    test = _CURRENT_TEST[0] if _CURRENT_TEST else None
+    if test is not None and test.get_closest_marker('compat') and COMPAT_TESTS.get(test.path.name) is not ALL:
+        assert name in batch.results and batch[name].case.compat, (
+            'case %s: %s is a compat test (COMPAT_TESTS in conftest.py), so the compatibility legs must run its cases: '
+            'give the case compat=True' % (name, test.name))
     case = batch[name]
     if not violations_allowed:
         assert case.tenant.emulator.violations(case.tenant.name) == [], \

@@ -51,7 +51,7 @@ def batch(run_cases):
 
 
 CASES += [Case('create-unchanged-%s-%s' % (shape, path), task('create', CLIENT, BASIC) + task('again', CLIENT, BASIC),
-               path=path, prepare=create_shape(shape)) for shape in CREATE_SHAPES for path in PATH_NAMES]
+               path=path, prepare=create_shape(shape), compat=True) for shape in CREATE_SHAPES for path in PATH_NAMES]
 
 
 @pytest.mark.parametrize('path', PATH_NAMES)
@@ -78,7 +78,7 @@ def test_created_client_really_works(batch):
     assert ok(case, 'who')['client_id'] == result['client_id']
 
 
-CASES += Case.on_both_paths('check-create', task('client', CLIENT, BASIC, check_mode=True, diff=True))
+CASES += Case.on_both_paths('check-create', task('client', CLIENT, BASIC, check_mode=True, diff=True), compat=True)
 
 
 @pytest.mark.parametrize('path', PATH_NAMES)
@@ -93,7 +93,7 @@ def test_check_mode_create_predicts_without_writing(batch, path):
 
 UPDATED = dict(BASIC, description='CI deploys sources', enabled=False)
 CASES += Case.on_both_paths('update', task('create', CLIENT, BASIC) + task('update', CLIENT, UPDATED, diff=True)
-                            + task('again', CLIENT, UPDATED))
+                            + task('again', CLIENT, UPDATED), compat=True)
 
 
 @pytest.mark.parametrize('path', PATH_NAMES)
@@ -160,7 +160,8 @@ def test_unpatchable_scope_change_fails_without_write(batch):
 
 RECREATED = dict(BASIC, scope=['idn:sources:read'], type='PUBLIC', recreate=True)
 CASES += [Case('recreate-%s' % shape, task('create', CLIENT, BASIC) + task('check', CLIENT, RECREATED, check_mode=True)
-               + task('recreate', CLIENT, RECREATED) + task('again', CLIENT, RECREATED), prepare=create_shape(shape))
+               + task('recreate', CLIENT, RECREATED) + task('again', CLIENT, RECREATED), prepare=create_shape(shape),
+               compat=True)
           for shape in CREATE_SHAPES]
 
 
@@ -182,7 +183,7 @@ def test_recreate_replaces_the_client_with_new_id_and_secret(batch, shape):
 
 ABSENT = dict(name='ci-pipeline', state='absent')
 CASES += Case.on_both_paths('absent', task('create', CLIENT, BASIC) + task('check', CLIENT, ABSENT, check_mode=True)
-                            + task('delete', CLIENT, ABSENT) + task('again', CLIENT, ABSENT))
+                            + task('delete', CLIENT, ABSENT) + task('again', CLIENT, ABSENT), compat=True)
 
 
 @pytest.mark.parametrize('path', PATH_NAMES)
@@ -359,7 +360,7 @@ INFO_TASKS = ''.join(task(name, INFO, options, check_mode=True) for name, option
     ('all', None), ('by id', dict(id='{{ alpha_id }}')), ('by name', dict(name='beta')),
     ('never used', dict(filters='lastUsed isnull')), ('missing id', dict(id='00000000-0000-0000-0000-000000000000'))])
 CASES += [Case('info-%s' % path, INFO_TASKS, path=path,
-               prepare=client_ids(alpha_id='alpha', beta_id='beta')) for path in PATH_NAMES]
+               prepare=client_ids(alpha_id='alpha', beta_id='beta'), compat=True) for path in PATH_NAMES]
 
 
 @pytest.mark.parametrize('path', PATH_NAMES)
@@ -402,7 +403,7 @@ CASES += [Case('no-secret-at-vvvv', task('create', CLIENT, BASIC, register='made
                + STORE_THE_SECRET
                + task('recreate with diff', CLIENT, dict(BASIC, scope=['a:b'], recreate=True), no_log=True, diff=True)
                + task('update with diff', CLIENT, dict(BASIC, description='changed'), diff=True)
-               + task('info', INFO, diff=True))]
+               + task('info', INFO, diff=True), compat=True)]
 
 
 def test_no_secret_in_output_diff_or_warnings_at_vvvv(batch):

@@ -62,7 +62,7 @@ def batch(run_cases):
     return run_cases(CASES)
 
 
-CASES += Case.on_both_paths('never-expiring', task('create', PAT, NEVER) + task('again', PAT, NEVER))
+CASES += Case.on_both_paths('never-expiring', task('create', PAT, NEVER) + task('again', PAT, NEVER), compat=True)
 
 
 @pytest.mark.parametrize('path', PATH_NAMES)
@@ -103,7 +103,7 @@ CHECKED_CHANGES = dict(update=dict(NEVER, scope=['idn:sources:read']), regenerat
 CASES.append(Case('check-mode', task('check create', PAT, NEVER, check_mode=True, diff=True) +
                   task('create', PAT, NEVER) +
                   ''.join(task('check ' + change, PAT, args, check_mode=True)
-                          for change, args in CHECKED_CHANGES.items())))
+                          for change, args in CHECKED_CHANGES.items()), compat=True))
 
 
 def test_check_mode_create_update_delete_write_nothing(batch):
@@ -119,7 +119,7 @@ def test_check_mode_create_update_delete_write_nothing(batch):
 
 
 CASES.append(Case('update', task('create', PAT, NEVER) +
-                  task('update', PAT, dict(NEVER, scope=['idn:sources:read']), diff=True)))
+                  task('update', PAT, dict(NEVER, scope=['idn:sources:read']), diff=True), compat=True))
 
 
 def test_update_patches_changed_fields_with_scope_warning(batch):
@@ -215,7 +215,7 @@ def test_validity_is_not_patchable(batch):
 CASES.append(Case('regenerate', task('create', PAT, NEVER) +
                   task('regenerate', PAT, dict(NEVER, regenerate=True, access_token_validity_seconds=600),
                        register='rotated') +
-                  task('whoami', TOKEN_INFO, as_pat('rotated'))))
+                  task('whoami', TOKEN_INFO, as_pat('rotated')), compat=True))
 
 
 def test_regenerate_rotates_without_gap_and_applies_new_validity(batch):
@@ -397,7 +397,7 @@ def test_admin_deletes_another_identitys_token_but_cannot_change_it(batch):
 
 GONE = dict(name='reporting', state='absent')
 CASES += Case.on_both_paths('absent', task('create', PAT, NEVER) + task('delete', PAT, GONE) +
-                            task('delete again', PAT, GONE))
+                            task('delete again', PAT, GONE), compat=True)
 
 
 @pytest.mark.parametrize('path', PATH_NAMES)
@@ -446,7 +446,7 @@ CASES += Case.on_both_paths(
     'info', task('create dated', PAT, dict(name='dated', expiration_date=in_days(10))) +
     task('create as user', PAT, dict(AS_USER, name='users', user_aware_token_never_expires=True)) +
     task('mine', PAT_INFO) + ''.join(task(query, PAT_INFO, args) for query, args in INFO_QUERIES.items()),
-    hostvars=USER_VARIABLES)
+    hostvars=USER_VARIABLES, compat=True)
 
 
 @pytest.mark.parametrize('path', PATH_NAMES)
@@ -489,7 +489,7 @@ CASES.append(Case('no-secret-at-vvvv', ''.join([
                                                       mode='0600'), no_log=True, diff=True),
     task('update with diff', PAT, dict(NEVER, scope=['idn:sources:read']), diff=True),
     task('info', PAT_INFO, diff=True),
-])))
+]), compat=True))
 
 
 def test_no_secret_in_output_at_vvvv(batch):

@@ -446,7 +446,7 @@ CASES.extend(Case('custom-secret-tasks-' + environment, ''.join([
         '    mode: "0600"\n'))),
     role('provision', example_vars(environment, api_clients_secret_tasks=STORE_SECRET_TASKS,
                                    api_clients_environment=environment,
-                                   api_clients_secrets_dir=SECRETS_DIR + '/unused'))]))
+                                   api_clients_secrets_dir=SECRETS_DIR + '/unused'))]), compat=True)
     for environment in ENVIRONMENT_VARS)
 
 
@@ -480,7 +480,7 @@ CASES.append(Case('pat-rotate', ''.join([
                         personal_access_tokens_protect=['reporting-job'],
                         personal_access_tokens_secrets_dir=SECRETS_DIR), PATS),
     show('summary of the deletion', 'personal_access_tokens_summary'),
-    tenant_state('tokens after the deletion')]), prepare=seed_tokens_to_rotate))
+    tenant_state('tokens after the deletion')]), prepare=seed_tokens_to_rotate, compat=True))
 
 
 def test_pat_role_rotates_reports_and_deletes_only_when_asked(batch):

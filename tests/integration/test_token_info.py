@@ -33,7 +33,7 @@ def batch(run_cases):
     return run_cases(CASES)
 
 
-CASES += Case.on_both_paths('admin-pat', task('info', TOKEN_INFO))
+CASES += Case.on_both_paths('admin-pat', task('info', TOKEN_INFO), compat=True)
 
 
 @pytest.mark.parametrize('path', PATH_NAMES)
@@ -151,7 +151,7 @@ def test_malformed_token_fails_clearly(batch, path):
 
 
 CASES += Case.on_both_paths('unknown-option', failing('info', TOKEN_INFO, dict(bogus=1, access_token='x.y.z')),
-                            hostvars=NO_CONNECTION)
+                            hostvars=NO_CONNECTION, compat=True)
 
 
 @pytest.mark.parametrize('path', PATH_NAMES)
@@ -160,7 +160,7 @@ def test_unknown_option_message_matches_ansible_module(batch, path):
         failed(case_of(batch, 'unknown-option-' + path), 'info')['msg']
 
 
-CASES += Case.on_both_paths('check-mode', task('info', TOKEN_INFO, check_mode=True))
+CASES += Case.on_both_paths('check-mode', task('info', TOKEN_INFO, check_mode=True), compat=True)
 
 
 @pytest.mark.parametrize('path', PATH_NAMES)
@@ -182,7 +182,7 @@ MODULE_DEFAULTS_BLOCK = '''
       sailpoint_isc.oauth.isc_token_info:
 '''
 CASES.append(Case('module-defaults', MODULE_DEFAULTS_BLOCK, hostvars=ADMIN_SECRET_VARIABLES,
-                  prepare=lambda tenant: dict(NO_CONNECTION, tenant_url=tenant.base_url)))
+                  prepare=lambda tenant: dict(NO_CONNECTION, tenant_url=tenant.base_url), compat=True))
 
 
 def test_module_defaults_group_and_task_environment(batch):
@@ -201,7 +201,7 @@ def test_bad_connection_options_send_nothing(batch):
 
 CASES.append(Case('secrets-in-task-options', task('info', TOKEN_INFO, dict(
     client_secret=ADMIN['client_secret'], client_id=ADMIN['client_id'], base_url='{{ isc_base_url }}')),
-    hostvars=NO_CREDENTIALS))
+    hostvars=NO_CREDENTIALS, compat=True))
 
 
 def test_secrets_masked_in_results_at_vvvv(batch):
