@@ -91,44 +91,9 @@ def pytest_collection_modifyitems(config, items):
 
 
 # The test files that keep a worker busy longest, longest first (about that many seconds each in the main leg on a
-# quiet machine). `make integration` runs with --dist loadfile: a file runs on one worker from its first test to its last,
-# so a long file that starts last keeps the leg going while the other worker idles. The files named here start first
-# (in this order), the others follow in their collection order.
-LONGEST_FILES = (
-    'test_roles.py',  # ~45 s
-    'test_write_path.py',  # ~42 s
-    'test_async_become.py',  # ~20 s
-    'test_fault_tolerance.py',  # ~20 s
-    'test_bad_input.py',  # ~16 s
-    'test_awx.py',  # ~12 s
-    'test_oauth_client.py',  # ~12 s
-    'test_personal_access_token.py',  # ~12 s
-    'test_lookup.py',  # ~11 s
-)
-
-
-def longest_files_first(items):
-    rank = dict((name, position) for position, name in enumerate(LONGEST_FILES))
-    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: each file's tests keep their order
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_xdist_make_scheduler(config, log):
-    """--dist loadfile hands out the files in the collection's order (longest_files_first), not xdist's default of
-    the files with the most tests first."""
-    if config.getvalue('dist') == 'loadfile':
-        from xdist.scheduler import LoadFileScheduling
-
-        config.option.loadscopereorder = False
-        return LoadFileScheduling(config, log)
-    return None
-    longest_files_first(items)
-
-
-# The test files that keep a worker busy longest, longest first (about that many seconds each in the main leg on a
-# quiet machine). `make integration` runs with --dist loadfile: a file runs on one worker from its first test to its last,
-# so a long file that starts last keeps the leg going while the other worker idles. The files named here start first
-# (in this order), the others follow in their collection order.
+# quiet machine). `make integration` runs with --dist loadfile: a file runs on one worker from its first test to its
+# last, so a long file that starts last keeps the leg going while the other worker idles. The files named here start
+# first (in this order), the others follow in their collection order.
 LONGEST_FILES = (
     'test_roles.py',  # ~45 s
     'test_write_path.py',  # ~42 s
