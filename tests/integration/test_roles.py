@@ -430,29 +430,39 @@ def test_a_run_that_fails_after_some_writes_reports_changed_and_only_what_happen
         'Apply the clients that differ', 'Fail for the clients that need attention']
 
 
-# The custom secret tasks of the three environments store into one (pretend) vault of the batch.
-VAULT_STORE = "{{ isc_test_case_tasks | dirname | dirname }}/vault-store"
-STORE_SECRET_TASKS = "{{ isc_test_case_tasks | dirname | dirname }}/store_secret-{{ inventory_hostname }}.yml"
-CASES.extend(Case('custom-secret-tasks-' + environment, ''.join([
-    step('the vault store', 'ansible.builtin.file', dict(path=VAULT_STORE, state='directory', mode='0700')),
-    # The store path is templated here; the credential's fields when the role runs the written tasks.
-    step('write the custom secret tasks', 'ansible.builtin.copy', dict(dest=STORE_SECRET_TASKS, mode='0600', content=(
+# The custom secret tasks that cases hand to the roles, written before the run into a directory of the batch (the
+# extra variable isc_test_secret_tasks, see the secret_tasks fixture): a copy task writing them in each case cost two
+# module processes.
+CUSTOM_SECRET_TASKS = {
+    # The three environments store into one (pretend) vault.
+    'store_secret.yml': (
         '- name: Store in the (pretend) vault\n'
         '  ansible.builtin.copy:\n'
-        '    dest: "' + VAULT_STORE + '/{% raw %}{{ isc_new_credential.environment }}--{{ isc_new_credential.name }}'
-        '{% endraw %}"\n'
-        '    content: "{% raw %}{{ isc_new_credential.client_id }} {{ isc_new_credential.client_secret }}'
-        '{% endraw %}"\n'
-        '    mode: "0600"\n'))),
+        '    dest: "{{ isc_test_secret_tasks }}/vault-store/'
+        '{{ isc_new_credential.environment }}--{{ isc_new_credential.name }}"\n'
+        '    content: "{{ isc_new_credential.client_id }} {{ isc_new_credential.client_secret }}"\n'
+        '    mode: "0600"\n'),
+    'record_names.yml': (
+        '- name: Record what the custom secret tasks received (set_fact runs in check mode too)\n'
+        '  ansible.builtin.set_fact:\n'
+        '    isc_test_received: "{{ isc_test_received | default([]) + [isc_new_credential.name] }}"\n'),
+    'record_base_urls.yml': (
+        '- name: Record the base URL of each new credential\n'
+        '  ansible.builtin.set_fact:\n'
+        '    isc_test_received: "{{ isc_test_received | default([]) + [isc_new_credential.base_url] }}"\n'
+        '  no_log: true\n'),
+}
+STORE_SECRET_TASKS = '{{ isc_test_secret_tasks }}/store_secret.yml'
+CASES.extend(Case('custom-secret-tasks-' + environment, ''.join([
     role('provision', example_vars(environment, api_clients_secret_tasks=STORE_SECRET_TASKS,
                                    api_clients_environment=environment,
                                    api_clients_secrets_dir=SECRETS_DIR + '/unused'))]), compat=True)
     for environment in ENVIRONMENT_VARS)
 
 
-def test_custom_secret_tasks_receive_each_new_secret(batch):
+def test_custom_secret_tasks_receive_each_new_secret(batch, secret_tasks):
     case = case_of(batch, 'custom-secret-tasks-isc_prod')
-    store = secrets_dir(case).parent / 'vault-store'
+    store = secret_tasks / 'vault-store'
     for environment in ENVIRONMENT_VARS:
         ok(case_of(batch, 'custom-secret-tasks-' + environment), 'provision')
     stored = sorted(p.name for p in store.iterdir())
@@ -506,7 +516,7 @@ def test_pat_role_rotates_reports_and_deletes_only_when_asked(batch):
 
 # Check mode from the check_mode keyword rather than --check: ansible_check_mode stays false there, and the roles must
 # neither hand check-mode placeholders to custom secret tasks nor report check_mode: false.
-RECORD_SECRET_TASKS = "{{ isc_test_case_tasks | dirname | dirname }}/record_secret-{{ inventory_hostname }}.yml"
+RECORD_NAMES_TASKS = '{{ isc_test_secret_tasks }}/record_names.yml'
 
 
 def in_check_mode(name, tasks):
@@ -515,16 +525,11 @@ def in_check_mode(name, tasks):
 
 
 CASES.append(Case('check-mode-keyword', ''.join([
-    step('write the custom secret tasks', 'ansible.builtin.copy', dict(dest=RECORD_SECRET_TASKS, mode='0600', content=(
-        '- name: Record what the custom secret tasks received (set_fact runs in check mode too)\n'
-        '  ansible.builtin.set_fact:\n'
-        '    isc_test_received: "{% raw %}{{ isc_test_received | default([]) + [isc_new_credential.name] }}'
-        '{% endraw %}"\n'))),
     in_check_mode('predict', role('provision', example_vars(
-        'isc_test', api_clients_secret_tasks=RECORD_SECRET_TASKS, api_clients_secrets_dir=SECRETS_DIR + '/check')) +
+        'isc_test', api_clients_secret_tasks=RECORD_NAMES_TASKS, api_clients_secrets_dir=SECRETS_DIR + '/check')) +
         role('rotate', dict(personal_access_tokens_rotate=['reporting-job'], personal_access_tokens_rotate_now=True,
                             personal_access_tokens_secrets_dir=SECRETS_DIR + '/check',
-                            personal_access_tokens_secret_tasks=RECORD_SECRET_TASKS), PATS)),
+                            personal_access_tokens_secret_tasks=RECORD_NAMES_TASKS), PATS)),
     show('summary of the prediction'),
     show('PAT summary of the prediction', 'personal_access_tokens_summary'),
     step('what the custom secret tasks received', 'ansible.builtin.debug',
@@ -551,16 +556,11 @@ def seed_token_and_name_the_tenant(tenant):
 # The connection from module_defaults only: the credential handed to custom secret tasks names the tenant the token
 # was made on (the role once rebuilt the URL from isc_base_url, isc_tenant or SAIL_BASE_URL and handed on '').
 CASES.append(Case('pat-sink-connection-from-module-defaults', ''.join([
-    step('write the custom secret tasks', 'ansible.builtin.copy', dict(dest=RECORD_SECRET_TASKS, mode='0600', content=(
-        '- name: Record the base URL of each new credential\n'
-        '  ansible.builtin.set_fact:\n'
-        '    isc_test_received: "{% raw %}{{ isc_test_received | default([]) + [isc_new_credential.base_url] }}'
-        '{% endraw %}"\n'
-        '  no_log: true\n'))),
     '- name: rotate with module_defaults\n  module_defaults:\n    group/sailpoint_isc.oauth.isc:\n'
     '      base_url: "{{ tenant_url }}"\n  block:\n' + textwrap.indent(role('rotate', dict(
         personal_access_tokens_rotate=['reporting-job'], personal_access_tokens_rotate_now=True,
-        personal_access_tokens_secrets_dir=SECRETS_DIR, personal_access_tokens_secret_tasks=RECORD_SECRET_TASKS),
+        personal_access_tokens_secrets_dir=SECRETS_DIR,
+        personal_access_tokens_secret_tasks='{{ isc_test_secret_tasks }}/record_base_urls.yml'),
         PATS), '    '),
     step('what the custom secret tasks received', 'ansible.builtin.debug',
          dict(msg='{{ isc_test_received | default([]) }}'))]),
@@ -573,5 +573,15 @@ def test_pat_role_hands_custom_secret_tasks_the_resolved_tenant(batch):
 
 
 @pytest.fixture(scope='module')
-def batch(run_cases):
-    return run_cases(CASES)
+def secret_tasks(tmp_path_factory):
+    """The directory of the custom secret tasks (CUSTOM_SECRET_TASKS) and of their (pretend) vault, vault-store."""
+    directory = tmp_path_factory.mktemp('secret-tasks')
+    for name, content in CUSTOM_SECRET_TASKS.items():
+        (directory / name).write_text(content)
+    (directory / 'vault-store').mkdir(mode=0o700)
+    return directory
+
+
+@pytest.fixture(scope='module')
+def batch(run_cases, secret_tasks):
+    return run_cases(CASES, extra_vars=dict(isc_test_secret_tasks=str(secret_tasks)))
