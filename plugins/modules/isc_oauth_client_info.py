@@ -154,6 +154,31 @@ comparison:
     - {name: ci-pipeline, id: 2c9180835d2e5168015d32f890ca1581, action: update, changes: [description],
        options: {name: ci-pipeline, description: Deploys the configuration}}
     - {name: portal, id: null, action: create, changes: [], options: {name: portal, enabled: true}}
+differing:
+  description:
+    - The items of O(compare_with) that M(sailpoint_isc.oauth.isc_oauth_client) would act on, in order, each by its
+      C(name) (an item without a name by its C(id)) - every RV(comparison[].action) but V(unchanged) and V(absent),
+      and items with RV(comparison[].provisional) leftovers, which that module removes or adopts.
+    - Empty when the tenant already matches every item, so a playbook can tell drift from this alone, and a role can
+      decide without filtering RV(comparison) whether it has anything to do.
+  returned: when O(compare_with) is given
+  type: list
+  elements: str
+  sample: [ci-pipeline]
+matching:
+  description:
+    - The items of O(compare_with) that M(sailpoint_isc.oauth.isc_oauth_client) would leave as they are
+      (RV(comparison[].action) V(unchanged), or V(absent) for an item to be absent), in order, named as in
+      RV(differing). Items with provisional leftovers are in both lists.
+  returned: when O(compare_with) is given
+  type: list
+  elements: str
+  sample: [portal]
+ids:
+  description: The ID of the existing client of each named item of O(compare_with) that has one, by the item's C(name).
+  returned: when O(compare_with) is given
+  type: dict
+  sample: {ci-pipeline: 2c9180835d2e5168015d32f890ca1581}
 check_mode:
   description:
     - Whether the comparison was made in check mode, by the C(--check) option or by the C(check_mode) keyword of the
@@ -221,6 +246,20 @@ def definitions(params):
     return [dict(item, **overrides.get(name, {})) for item, name in zip(items, names)]
 
 
+# Actions after which isc_oauth_client would leave the client as it is.
+SETTLED = ('unchanged', 'absent')
+
+
+def outline(comparison):
+    """differing, matching and ids (see RETURN) of a comparison: what a caller would otherwise filter it for."""
+    def label(entry):
+        return entry['name'] if entry['name'] is not None else entry['id']
+
+    return dict(differing=[label(e) for e in comparison if e['action'] not in SETTLED or e['provisional']],
+                matching=[label(e) for e in comparison if e['action'] in SETTLED],
+                ids=dict((e['name'], e['id']) for e in comparison if e['name'] is not None and e['id']))
+
+
 def report(ctx):
     engine = OAUTH_CLIENT.engine(ctx)
     params = ctx.params
@@ -238,7 +277,7 @@ def report(ctx):
     settings = ctx.client.settings
     return dict(comparison=comparison, oauth_clients=[public_view(OAUTH_CLIENT, c) for c in engine.list_all()],
                 connection=dict(base_url=settings.base_url, client_id=settings.client_id),
-                check_mode=bool(ctx.check_mode))
+                check_mode=bool(ctx.check_mode), **outline(comparison))
 
 
 SPEC = IscModuleSpec(

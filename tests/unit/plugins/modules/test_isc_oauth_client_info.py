@@ -1,5 +1,6 @@
-"""isc_oauth_client_info's comparison on a fake ISC: compare_overrides merged per name, and the checks of the names
-of compare_with and of the overrides, made before any request and worded with the labels a role passes."""
+"""isc_oauth_client_info's comparison on a fake ISC: compare_overrides merged per name, the checks of the names of
+compare_with and of the overrides, made before any request and worded with the labels a role passes, and the outline
+of the comparison (differing, matching, ids)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import pytest
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_errors import IscOptionError
+from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_resource import provisional_name
 from ansible_collections.sailpoint_isc.oauth.plugins.modules.isc_oauth_client_info import SPEC, report
 
 from ..module_utils.test_isc_resource import CLIENT, Ctx, FakeIsc, stored_client
@@ -102,3 +104,36 @@ def test_the_comparison_says_whether_it_was_made_in_check_mode(isc, check_mode):
     result = report(Ctx(checked.validated_parameters, isc, check_mode=check_mode))
     assert result['check_mode'] is check_mode and result['comparison'][0]['action'] == 'create'
     assert 'check_mode' not in compare(isc)  # a plain listing plans nothing
+
+
+def test_the_comparison_is_outlined_by_what_the_module_would_do(isc):
+    # One client of each kind: unchanged, to update, to create, to delete, absent already, and one with the leftover
+    # of an unfinished create (unchanged itself, but the module has the leftover to remove).
+    isc.add(stored_client('same', id='id-same'))
+    isc.add(stored_client('old', id='id-old', description='old text'))
+    isc.add(stored_client('going', id='id-going'))
+    isc.add(stored_client('kept', id='id-kept'))
+    isc.add(stored_client(provisional_name('kept', 'creating'), id='id-leftover'))
+    result = compare(isc, compare_with=[dict(CLIENT, name='same'), dict(CLIENT, name='old'),
+                                        dict(CLIENT, name='new'), dict(name='going', state='absent'),
+                                        dict(name='gone', state='absent'), dict(CLIENT, name='kept')])
+    assert [(e['name'], e['action'], e['provisional']) for e in result['comparison']] == [
+        ('same', 'unchanged', []), ('old', 'update', []), ('new', 'create', []), ('going', 'delete', []),
+        ('gone', 'absent', []), ('kept', 'unchanged', ['id-leftover'])]
+    assert result['differing'] == ['old', 'new', 'going', 'kept']
+    assert result['matching'] == ['same', 'gone', 'kept']
+    assert result['ids'] == {'same': 'id-same', 'old': 'id-old', 'going': 'id-going', 'kept': 'id-kept'}
+    assert isc.calls == [('GET', isc.calls[0][1])]  # still one list call
+
+
+def test_an_outline_names_an_item_without_a_name_by_its_id(isc):
+    isc.add(stored_client('by-id', id='c0ffee'))
+    result = compare(isc, compare_with=[dict(id='c0ffee', description='CI'), dict(id='c0ffee', description='new')])
+    assert (result['matching'], result['differing'], result['ids']) == (['c0ffee'], ['c0ffee'], {})
+
+
+def test_a_tenant_that_matches_has_nothing_differing(isc):
+    isc.add(stored_client('ci'))
+    result = compare(isc, compare_with=[dict(CLIENT, name='ci')])
+    assert (result['differing'], result['matching']) == ([], ['ci'])
+    assert 'differing' not in compare(isc)  # a plain listing compares nothing
