@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import platform
+import resource
 import sys
 from pathlib import Path
 
@@ -77,3 +78,9 @@ def client_definitions(count, prefix='bench'):
 
 def ratio(value, base):
     return value / base if base else float('inf')
+
+
+def children_cpu_seconds():
+    """CPU time (user + system) of the child processes ended so far: each ansible-playbook and its workers."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime

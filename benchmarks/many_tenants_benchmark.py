@@ -6,10 +6,17 @@ runs are what a user sees against ISC). Printed:
 
 1. the first run (creates every client): wall time, requests per tenant, and that time against what ISC's rate limit
    alone allows for those requests;
-2. the no-change run (token cache warm) side by side with a one-task-per-host playbook (ansible.builtin.set_fact)
-   over the same hosts, interleaved, median of --repeat; requests per tenant (goal: 1 list, 0 token requests;
-   no-change at most 2x the one-task playbook), and the tasks each host ran (ok + skipped in the play recap: every
-   one of them, skipped or not, costs a worker process per host);
+2. the no-change run (token cache warm) side by side with two playbooks over the same hosts, interleaved, median of
+   --repeat, wall and CPU time (ansible-playbook and its workers; the machine may be shared, and CPU time drifts
+   less than wall time there):
+   - one task per host (ansible.builtin.set_fact), the floor of any play;
+   - the floor of the role's shape: a scratch role with the api_clients role's meta/argument_specs.yml and
+     defaults/main.yml (copied at run time), so that Ansible's automatic argument check validates the same
+     variables, one set_fact task, and one include_tasks that is skipped. That is what a role that validates its
+     arguments, plans in one task and applies behind one include costs at the least;
+   and requests per tenant (goal: 1 list, 0 token requests; no-change at most 2x the one-task playbook), and the
+   tasks each host ran (ok + skipped in the play recap: every one of them, skipped or not, costs a worker process per
+   host);
 3. how the no-change run grows with the number of tenants (10, 20, ... 50), with a least-squares line.
 
 Usage: python benchmarks/many_tenants_benchmark.py [--tenants 50] [--clients 20] [--forks 10] [--repeat 3]
@@ -21,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import shutil
 import statistics
 import sys
 import tempfile
@@ -43,6 +51,39 @@ ONE_TASK_PLAYBOOK = '''
       ansible.builtin.set_fact:
         isc_bench_fact: "{{ inventory_hostname }}"
 '''
+
+ROLE_DIR = ROOT / 'roles' / 'api_clients'
+# The scratch role's tasks: a plan in one set_fact and the apply step behind one include that is skipped, as the
+# api_clients role does for a host with nothing to do (the included file is never read).
+FLOOR_TASKS = '''
+- name: Plan in one task
+  ansible.builtin.set_fact:
+    _floor_work: false
+
+- name: Apply behind one include
+  ansible.builtin.include_tasks: apply.yml
+  when: _floor_work
+'''
+FLOOR_PLAYBOOK = '''
+- name: The floor of the api_clients role's shape
+  hosts: isc_tenants
+  gather_facts: false
+  roles:
+    - role: %s
+'''
+
+
+def floor_role(parent):
+    """The scratch role (see the module docstring) under parent; returns its path."""
+    role = Path(parent) / 'api_clients_floor'
+    for path in ('meta/argument_specs.yml', 'defaults/main.yml'):
+        (role / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(ROLE_DIR / path, role / path)
+    (role / 'tasks').mkdir()
+    (role / 'tasks' / 'main.yml').write_text(FLOOR_TASKS)
+    (role / 'tasks' / 'apply.yml').write_text('- name: Never included\n  ansible.builtin.meta: noop\n')
+    return role
+
 
 RECAP = re.compile(r'^(\S+)\s*:\s*ok=(\d+)\s+changed=\d+\s+unreachable=\d+\s+failed=\d+\s+skipped=(\d+)', re.M)
 
@@ -72,12 +113,16 @@ def main():
         extra = dict(api_clients_definitions=_bench.client_definitions(args.clients),
                      api_clients_secrets_dir=str(work / 'secrets'))
 
+        floor_playbook = FLOOR_PLAYBOOK % floor_role(work / 'scratch-roles')
+
         def run(playbook, count, label):
             inventory = _bench.tenants_inventory(dict((t, emulator.base_urls[t]) for t in tenants[:count]))
             for tenant in tenants:
                 emulator.clear_requests(tenant)
+            cpu = _bench.children_cpu_seconds()
             outcome = run_playbook(playbook, env, work / label, inventory=inventory, extra_vars=extra,
                                    forks=args.forks)
+            run.cpu = _bench.children_cpu_seconds() - cpu
             if outcome.rc:
                 sys.exit('%s failed:\n%s' % (label, outcome.output[-4000:]))
             run.tasks = tasks_per_host(outcome.stdout)
@@ -94,18 +139,26 @@ def main():
                                 rate_limit_window_minimum=bound, rate_limit_sustained_seconds=round(sustained, 2),
                                 seconds_per_tenant_batch=round(first_seconds / batches, 2))
 
-        samples = dict(no_change=[], one_task=[])
+        samples = dict((name, dict(seconds=[], cpu=[])) for name in ('no_change', 'floor', 'one_task'))
         no_change_counts = None
-        for _round in range(args.repeat):  # interleaved: a drift of the machine hits both alike
-            seconds, logs = run(ROLE_PLAYBOOK, args.tenants, 'no-change')
-            samples['no_change'].append(seconds)
-            no_change_counts = [request_counts(log) for log in logs]
-            no_change_tasks = run.tasks
-            samples['one_task'].append(run(ONE_TASK_PLAYBOOK, args.tenants, 'one-task')[0])
-        no_change = statistics.median(samples['no_change'])
-        one_task = statistics.median(samples['one_task'])
+        for _round in range(args.repeat):  # interleaved: a drift of the machine hits all three alike
+            for name, playbook in (('no_change', ROLE_PLAYBOOK), ('floor', floor_playbook),
+                                   ('one_task', ONE_TASK_PLAYBOOK)):
+                seconds, logs = run(playbook, args.tenants, name.replace('_', '-'))
+                samples[name]['seconds'].append(seconds)
+                samples[name]['cpu'].append(run.cpu)
+                if name == 'no_change':
+                    no_change_counts = [request_counts(log) for log in logs]
+                    no_change_tasks = run.tasks
+        medians = dict((name, dict((kind, statistics.median(values)) for kind, values in sample.items()))
+                       for name, sample in samples.items())
+        no_change, floor, one_task = (medians[name]['seconds'] for name in ('no_change', 'floor', 'one_task'))
         figures['no_change'] = dict(seconds=round(no_change, 2), one_task_seconds=round(one_task, 2),
+                                    floor_seconds=round(floor, 2),
                                     ratio=round(_bench.ratio(no_change, one_task), 2),
+                                    ratio_to_floor=round(_bench.ratio(no_change, floor), 2),
+                                    floor_ratio=round(_bench.ratio(floor, one_task), 2),
+                                    cpu_seconds=dict((name, round(m['cpu'], 2)) for name, m in medians.items()),
                                     token_requests=[c['token'] for c in no_change_counts],
                                     list_requests=[c['lists'] for c in no_change_counts],
                                     writes=sum(c['writes'] for c in no_change_counts),
@@ -133,8 +186,19 @@ def main():
           % (args.forks, batches, first['seconds_per_tenant_batch'],
              _bench.ratio(first['seconds_per_tenant_batch'], first['rate_limit_sustained_seconds'])))
     nc = figures['no_change']
-    print('\n2. No-change run (median of %d): %.2f s; one set_fact per host: %.2f s; ratio %.2fx (goal <= 2x)'
-          % (args.repeat, nc['seconds'], nc['one_task_seconds'], nc['ratio']))
+    cpu = nc['cpu_seconds']
+    print('\n2. No-change run, median of %d (interleaved):' % args.repeat)
+    print('   %-58s %8s %7s %9s %7s' % ('', 'wall s', 'ratio', 'CPU s', 'ratio'))
+    for label, seconds, ratio, cpu_seconds in (
+            ('api_clients role', nc['seconds'], nc['ratio'], cpu['no_change']),
+            ('floor of its shape (argument check, set_fact, include)', nc['floor_seconds'], nc['floor_ratio'],
+             cpu['floor']),
+            ('one set_fact per host', nc['one_task_seconds'], 1.0, cpu['one_task'])):
+        print('   %-58s %8.2f %6.2fx %9.2f %6.2fx' % (label, seconds, ratio, cpu_seconds,
+                                                     _bench.ratio(cpu_seconds, cpu['one_task'])))
+    print('   the role: %.2fx the one-task playbook (goal <= 2x); %.2fx the floor of its shape (CPU %.2fx), which alone '
+          'is\n   %.2fx the one-task playbook' % (nc['ratio'], nc['ratio_to_floor'],
+                                                 _bench.ratio(cpu['no_change'], cpu['floor']), nc['floor_ratio']))
     print('   per tenant: token requests %s, list requests %s, writes %d (goal: 0 token, 1 list, 0 writes)'
           % (sorted(set(nc['token_requests'])), sorted(set(nc['list_requests'])), nc['writes']))
     print('   tasks per host (ok + skipped in the recap; run_once tasks count on one host only): %s'
