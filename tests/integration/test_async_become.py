@@ -1,5 +1,9 @@
 """async and become on every module: both take the module path (a module process, through ActionBase), with the
-connection from isc_* variables, in check mode too, and leave no secret in the output or in any file they used."""
+connection from isc_* variables, in check mode too, and leave no secret in the output or in any file they used.
+
+The three scenarios on every module (async with polling and become, async in the background then async_status,
+check mode with become) are cases of one batch (one ansible-playbook run, see Case in isc_playbook_runner): a host
+and a tenant per scenario and module, each scenario with async and temporary directories of its own."""
 
 from __future__ import annotations
 
@@ -15,16 +19,15 @@ import time
 
 import pytest
 
-from conftest import files_text, occurring
-from isc_playbook_runner import ADMIN
+from conftest import case_of, files_text, occurring
+from isc_playbook_runner import ADMIN, Case
 
 pytestmark = pytest.mark.integration
 
 SECRET = 'b' * 48  # the secret handed to isc_credential_files
 MODULES = ('isc_token_info', 'isc_oauth_client', 'isc_oauth_client_info', 'isc_personal_access_token',
            'isc_personal_access_token_info', 'isc_credential_files')
-# Made before the run for the info modules to find: every module runs at the same time as the others
-# (see run_modules).
+# Made before the run for the info modules to find.
 SEEN_CLIENT, SEEN_PAT = 'async-seen-client', 'async-seen-pat'
 
 
@@ -53,44 +56,37 @@ def task(module, directory, keywords):
     return body + ''.join('          %s: %s\n' % item for item in keywords.items())
 
 
-def play(tasks, strategy='linear'):
-    return '- hosts: all\n  gather_facts: false\n  strategy: %s\n  tasks:\n%s' % (strategy, tasks)
+def play(tasks):
+    return '- hosts: all\n  gather_facts: false\n  tasks:\n%s' % tasks
 
 
-def run_modules(ansible, tenant, directory, keywords, after=None, **kwargs):
-    """Run every module with keywords (then after(module), more tasks) against tenant, each module on an inventory
-    host of its own that includes only its own tasks, with the free strategy and a fork per host: the six modules,
-    and the one-second polls of their async jobs, run side by side instead of one after the other.
-
-    The connection comes from play variables only: no SAIL_* in the environment, nothing on the tasks."""
+def seed_seen(tenant):
+    """prepare: what the info modules find."""
     tenant.create_client(name=SEEN_CLIENT)
     tenant.create_pat(name=SEEN_PAT)
-    tenant.clear_requests()
-    hosts = ''
-    (directory.parent / 'tasks').mkdir(exist_ok=True)
-    for module in MODULES:
-        tasks_file = directory.parent / 'tasks' / ('%s.yml' % module)
-        tasks_file.write_text(textwrap.dedent(task(module, directory, keywords) + (after(module) if after else '')))
-        hosts += '%s ansible_connection=local ansible_python_interpreter="{{ ansible_playbook_python }}" ' \
-            'isc_module_tasks=%s\n' % (module, tasks_file)
-    return ansible(play('        - name: the tasks of this host\'s module\n'
-                        '          ansible.builtin.include_tasks: "{{ isc_module_tasks }}"\n', strategy='free'),
-                   inventory=hosts, forks=len(MODULES), extra_vars=dict(
-                       isc_base_url=tenant.base_url, isc_client_id=ADMIN['client_id'],
-                       isc_client_secret=ADMIN['client_secret']), **kwargs)
 
 
-def result_of(run, module, task_name=None):
-    """The result of the named task (default: the module's) on the module's host."""
-    return run.task(task_name or module, host=module)['result']
+def scenario_cases(scenario, scratch, keywords, after=None):
+    """Every module with keywords (then after(module), more tasks) on a host and a tenant of its own, named
+    scenario-module; Ansible keeps the scenario's async job results and module files in its directories of scratch
+    (the host variables ansible_async_dir and ansible_remote_tmp), and isc_credential_files writes to its sink.
+
+    The connection comes from the host's isc_* variables only: no SAIL_* in the environment, nothing on the tasks."""
+    return [Case('%s-%s' % (scenario, module), textwrap.dedent(
+        task(module, scratch['sink'], keywords) + (after(module) if after else '')),
+        hostvars=dict(ansible_async_dir=str(scratch['async_dir']), ansible_remote_tmp=str(scratch['remote_tmp'])),
+        prepare=seed_seen if module.endswith('_info') else None) for module in MODULES]
 
 
-@pytest.fixture
-def scratch(tmp_path):
-    """Where Ansible keeps async job results and the module's temporary files, to scan them for secrets."""
-    dirs = dict(async_dir=tmp_path / 'async', remote_tmp=tmp_path / 'remote-tmp', sink=tmp_path / 'sink')
-    dirs['env'] = dict(ANSIBLE_ASYNC_DIR=str(dirs['async_dir']), ANSIBLE_REMOTE_TEMP=str(dirs['remote_tmp']))
-    return dirs
+def result_of(batch, scenario, module, task_name=None):
+    """The result of the named task (default: the module's) of the module's case in scenario."""
+    return case_of(batch, '%s-%s' % (scenario, module)).task(task_name or module)
+
+
+def output_of(batch, scenario, module=None):
+    """The lines of the batch's output (-vvvv) that Ansible printed for the hosts of scenario (of module only)."""
+    hosts = ['<%s-%s>' % (scenario, m) for m in ([module] if module else MODULES)]
+    return '\n'.join(line for line in batch.run.output.splitlines() if line.startswith(tuple(hosts)))
 
 
 def assert_no_secret_in_files(emulator, directories):
@@ -107,37 +103,62 @@ def assert_no_secret_in_files(emulator, directories):
     assert not [s[:6] for s in occurring(secrets, texts)], 'a secret was left in %s' % directories
 
 
-def assert_all_modules_did_their_work(tenant, sink):
-    state = tenant.emulator.state(tenant.name)
+def assert_all_modules_did_their_work(batch, scenario, sink):
+    state = case_of(batch, scenario + '-isc_oauth_client').tenant.state()
     assert [c['name'] for c in state['oauthClients'] if c['name'] == 'async-client'] == ['async-client']
+    state = case_of(batch, scenario + '-isc_personal_access_token').tenant.state()
     assert [t['name'] for t in state['personalAccessTokens'] if t['name'] == 'async-pat'] == ['async-pat']
     record = json.loads((sink / 'dev' / 'app.json').read_text())
     assert record['client_secret'] == SECRET
 
 
-# su from root to root needs no password here; Ansible skips become to the same user unless told not to.
+# su from root to root needs no password here; Ansible skips become to the same user unless told not to (a setting
+# of the run: the background scenario has no become, so it is not affected).
 BECOME = {'become': 'true', 'become_method': 'su'}
 BECOME_ENV = dict(ANSIBLE_BECOME_ALLOW_SAME_USER='1')
+SCENARIOS = ('poll', 'background', 'check')
 
 
-def test_every_module_with_async_poll_and_become(acme, ansible, scratch):
-    run = run_modules(ansible, acme, scratch['sink'], dict(BECOME, **{'async': 60, 'poll': 1}),
-                      env=dict(scratch['env'], **BECOME_ENV)).assert_ok()
+@pytest.fixture(scope='module')
+def scratch(tmp_path_factory):
+    """Per scenario: where Ansible keeps async job results and the modules' temporary files (to scan them for
+    secrets), and the directory isc_credential_files writes to."""
+    dirs = {}
+    for scenario in SCENARIOS:
+        base = tmp_path_factory.mktemp(scenario)
+        dirs[scenario] = dict(async_dir=base / 'async', remote_tmp=base / 'remote-tmp', sink=base / 'sink')
+    return dirs
+
+
+@pytest.fixture(scope='module')
+def batch(run_cases, scratch):
+    return run_cases(
+        scenario_cases('poll', scratch['poll'], dict(BECOME, **{'async': 60, 'poll': 1})) +
+        # every job is started in the background (poll: 0), then waited for with async_status and cleaned up
+        scenario_cases('background', scratch['background'], {'async': 60, 'poll': 0}, after=wait_and_clean_up) +
+        # ActionBase passes check mode to the module process (async adds nothing to that, only waiting time)
+        scenario_cases('check', scratch['check'], dict(BECOME, check_mode='true')),
+        environment=BECOME_ENV, forks=len(SCENARIOS) * len(MODULES))
+
+
+def test_every_module_with_async_poll_and_become(batch, scratch, emulator):
     for module in MODULES:
-        result = result_of(run, module)
+        result = result_of(batch, 'poll', module)
         if module not in NO_LOG:
             assert result['finished'] == 1 and result['ansible_job_id'], result
-    assert result_of(run, 'isc_token_info')['user_name'] == 'admin'
-    assert result_of(run, 'isc_oauth_client_info')['oauth_clients'][0]['name'] == SEEN_CLIENT
-    assert result_of(run, 'isc_personal_access_token_info')['personal_access_tokens'][0]['name'] == SEEN_PAT
-    assert result_of(run, 'isc_credential_files')['written'] == [str(scratch['sink'] / 'dev' / 'app.json')]
-    assert_all_modules_did_their_work(acme, scratch['sink'])
+    assert result_of(batch, 'poll', 'isc_token_info')['user_name'] == 'admin'
+    assert result_of(batch, 'poll', 'isc_oauth_client_info')['oauth_clients'][0]['name'] == SEEN_CLIENT
+    assert result_of(batch, 'poll', 'isc_personal_access_token_info')['personal_access_tokens'][0]['name'] == SEEN_PAT
+    sink = scratch['poll']['sink']
+    assert result_of(batch, 'poll', 'isc_credential_files')['written'] == [str(sink / 'dev' / 'app.json')]
+    assert_all_modules_did_their_work(batch, 'poll', sink)
     # the module path: a module process started by async_wrapper, after the become step
     for module in MODULES:
-        assert 'AnsiballZ_%s.py' % module in run.output
-    assert 'async_wrapper.py' in run.output and 'BECOME-SUCCESS-' in run.output
+        output = output_of(batch, 'poll', module)
+        assert 'AnsiballZ_%s.py' % module in output
+        assert 'async_wrapper.py' in output and 'BECOME-SUCCESS-' in output
     # Ansible removes a polled job's result once it is read; nothing with a secret stays behind
-    assert_no_secret_in_files(acme.emulator, [scratch['async_dir'], scratch['remote_tmp']])
+    assert_no_secret_in_files(emulator, [scratch['poll']['async_dir'], scratch['poll']['remote_tmp']])
 
 
 def wait_and_clean_up(module):
@@ -150,30 +171,27 @@ def wait_and_clean_up(module):
             % (module, module, module, module, '          no_log: true\n' if module in NO_LOG else '', module, module))
 
 
-def test_every_module_in_the_background_then_async_status(acme, ansible, scratch):
-    # every job is started in the background (poll: 0), then waited for with async_status and cleaned up
-    run = run_modules(ansible, acme, scratch['sink'], {'async': 60, 'poll': 0}, after=wait_and_clean_up,
-                      env=scratch['env']).assert_ok()
+def test_every_module_in_the_background_then_async_status(batch, scratch, emulator):
     for module in MODULES:
+        result = result_of(batch, 'background', module)
         if module not in NO_LOG:
-            assert result_of(run, module)['started'] == 1
-            assert result_of(run, module, '%s status' % module)['finished'] == 1
-    assert result_of(run, 'isc_token_info', 'isc_token_info status')['user_name'] == 'admin'
-    assert_all_modules_did_their_work(acme, scratch['sink'])
+            assert result['started'] == 1
+            assert result_of(batch, 'background', module, '%s status' % module)['finished'] == 1
+    assert result_of(batch, 'background', 'isc_token_info', 'isc_token_info status')['user_name'] == 'admin'
+    assert_all_modules_did_their_work(batch, 'background', scratch['background']['sink'])
     # after mode=cleanup the job results, a new client secret among them, are gone from the async directory
-    assert_no_secret_in_files(acme.emulator, [scratch['async_dir'], scratch['remote_tmp']])
+    assert_no_secret_in_files(emulator, [scratch['background']['async_dir'], scratch['background']['remote_tmp']])
 
 
-def test_check_mode_on_the_module_path_changes_nothing(acme, ansible, scratch):
-    # ActionBase passes check mode to the module process (async adds nothing to that, only waiting time)
-    run = run_modules(ansible, acme, scratch['sink'], BECOME, env=dict(scratch['env'], **BECOME_ENV),
-                      check=True).assert_ok()
-    assert result_of(run, 'isc_token_info')['user_name'] == 'admin'
-    assert result_of(run, 'isc_oauth_client')['changed'] is True  # would create, did not
-    assert result_of(run, 'isc_credential_files')['changed'] is True  # would write, did not
-    assert 'AnsiballZ_isc_credential_files.py' in run.output and 'BECOME-SUCCESS-' in run.output
-    assert acme.writes() == []
-    assert not scratch['sink'].exists()
+def test_check_mode_on_the_module_path_changes_nothing(batch, scratch):
+    assert result_of(batch, 'check', 'isc_token_info')['user_name'] == 'admin'
+    assert result_of(batch, 'check', 'isc_oauth_client')['changed'] is True  # would create, did not
+    assert result_of(batch, 'check', 'isc_credential_files')['changed'] is True  # would write, did not
+    output = output_of(batch, 'check', 'isc_credential_files')
+    assert 'AnsiballZ_isc_credential_files.py' in output and 'BECOME-SUCCESS-' in output
+    for module in MODULES:
+        assert case_of(batch, 'check-' + module).writes() == []
+    assert not scratch['check']['sink'].exists()
 
 
 @pytest.fixture
