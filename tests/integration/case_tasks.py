@@ -37,7 +37,15 @@ def failing(name, module, options=None, **keywords):
 
 def emulator_control(name, control, method='GET', body=None, **keywords):
     """A task calling the case tenant's test control /__emulator/<control> (the host variable
-    isc_test_emulator_control); register the task to use the answer in later tasks (``json``)."""
+    isc_test_emulator_control); register the task to use the answer in later tasks (``json``).
+
+    A GET is read by the url lookup in a debug task, in the worker that runs the task (again at every retry of an
+    ``until``): a uri task would start a module process for it (~0.4 s CPU). Other methods take a uri task."""
+    if method == 'GET' and body is None:
+        answer = "{{ lookup('ansible.builtin.url', isc_test_emulator_control ~ '/%s', use_proxy=false, " \
+            "split_lines=false) | from_json }}" % control
+        keywords['vars'] = dict(keywords.get('vars') or {}, json=answer)
+        return step(name, 'ansible.builtin.debug', dict(var='json'), **keywords)
     options = dict(url='{{ isc_test_emulator_control }}/' + control, method=method, use_proxy=False,
                    status_code=[200, 204])
     if body is not None:
@@ -56,13 +64,8 @@ def clear_faults(name):
 
 
 def tenant_state(name):
-    """A task whose result's ``json`` is the tenant's state at that point (identities, clients, PATs; no secrets).
-
-    Read by a lookup, in the worker that runs the task: a uri task would start a module process for it (~0.4 s CPU).
-    """
-    state = "{{ lookup('ansible.builtin.url', isc_test_emulator_control ~ '/state', use_proxy=false, " \
-        "split_lines=false) | from_json }}"
-    return step(name, 'ansible.builtin.debug', dict(var='json'), vars=dict(json=state))
+    """A task whose result's ``json`` is the tenant's state at that point (identities, clients, PATs; no secrets)."""
+    return emulator_control(name, 'state')
 
 
 def ok(case, name):
