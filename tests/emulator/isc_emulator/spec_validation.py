@@ -236,12 +236,20 @@ class _DeclaredQueryParameters:
         return []
 
 
+# Lookups of a place in a document that jsonschema-path keeps resolved ($refs followed): openapi-core looks up the
+# same operations, parameters and schemas at every exchange, and without this cache resolves each again (over half
+# of the cost of a check). The documents are a few small files, so every place fits.
+RESOLVED_LOOKUPS_KEPT = 100_000
+
+
 class _Document:
     def __init__(self, spec_file: Path, config: Any) -> None:
         import yaml
+        from jsonschema_path import SchemaPath
         from openapi_core import OpenAPI
 
-        self.api = OpenAPI.from_file_path(str(spec_file), config=config)
+        self.api = OpenAPI(SchemaPath.from_file_path(str(spec_file), resolved_cache_maxsize=RESOLVED_LOOKUPS_KEPT),
+                           config=config)
         self.query_parameters = _DeclaredQueryParameters(yaml.safe_load(spec_file.read_text()))
 
 
