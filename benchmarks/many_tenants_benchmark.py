@@ -194,11 +194,11 @@ def main():
             ('floor of its shape (argument check, set_fact, include)', nc['floor_seconds'], nc['floor_ratio'],
              cpu['floor']),
             ('one set_fact per host', nc['one_task_seconds'], 1.0, cpu['one_task'])):
-        print('   %-58s %8.2f %6.2fx %9.2f %6.2fx' % (label, seconds, ratio, cpu_seconds,
-                                                     _bench.ratio(cpu_seconds, cpu['one_task'])))
-    print('   the role: %.2fx the one-task playbook (goal <= 2x); %.2fx the floor of its shape (CPU %.2fx), which alone '
-          'is\n   %.2fx the one-task playbook' % (nc['ratio'], nc['ratio_to_floor'],
-                                                 _bench.ratio(cpu['no_change'], cpu['floor']), nc['floor_ratio']))
+        cpu_ratio = _bench.ratio(cpu_seconds, cpu['one_task'])
+        print('   %-58s %8.2f %6.2fx %9.2f %6.2fx' % (label, seconds, ratio, cpu_seconds, cpu_ratio))
+    print('   the role: %.2fx the one-task playbook (goal <= 2x); %.2fx the floor of its shape (CPU %.2fx), which '
+          'alone is\n   %.2fx the one-task playbook'
+          % (nc['ratio'], nc['ratio_to_floor'], _bench.ratio(cpu['no_change'], cpu['floor']), nc['floor_ratio']))
     print('   per tenant: token requests %s, list requests %s, writes %d (goal: 0 token, 1 list, 0 writes)'
           % (sorted(set(nc['token_requests'])), sorted(set(nc['list_requests'])), nc['writes']))
     print('   tasks per host (ok + skipped in the recap; run_once tasks count on one host only): %s'
