@@ -59,9 +59,9 @@ def test_the_leak_scan_finds_exactly_what_searching_every_text_for_every_secret_
     generator = random.Random(7)
     issued = [secrets.token_hex(32), secrets.token_urlsafe(40), 'eyJhbGciOi.' + secrets.token_urlsafe(60) + '.sig-_x',
               'short-secret-17ch', 'with/slash+plus=~and.dots-' + secrets.token_hex(8)] + \
-        [secrets.token_urlsafe(24) for _ in range(200)]
+        [secrets.token_urlsafe(24) for _number in range(200)]
     planted = issued[:5] + issued[100:103]
-    filler = ''.join(generator.choice('abc{}[]":, \n/.-_=0123456789') for _ in range(20000))
+    filler = ''.join(generator.choice('abc{}[]":, \n/.-_=0123456789') for _position in range(20000))
     texts = [filler[:9000] + planted[0] + filler[9000:],
              '"token": "%s", "path": "/tmp/x/%s/y"' % (planted[1], planted[2]),
              # inside longer runs of the same characters, at the start and end of a text, twice in one text

@@ -280,7 +280,7 @@ def first_run_cases(tls_url, cache_root):
     that: lookup('sailpoint_isc.oauth.isc_access_token') is string
   no_log: true
 ''' % (n, n) for n in range(10)), hostvars=dict(isc_token_cache_dir=str(cache_root / 'modules-and-lookups')),
-             compat=True),
+            compat=True),
         # Over http to its own tenant: a misspelt value read as false would return a token there as well.
         Case('misspelt-keyword', '''
 - name: get token

@@ -45,12 +45,12 @@ def test_plain_copy_rebuilds_every_built_in_value_as_the_built_in_type():
     assert copied == dict(value, grant_types=['CLIENT_CREDENTIALS'])
     assert exact_types(copied) == {dict, list, str, int, bool, float, type(None), Opaque}
     assert copied['secret'] is opaque
-    assert type(copied['enabled']) is bool
+    assert exact_types(copied['enabled']) == {bool}
 
 
 def test_a_plain_copy_is_cheap_to_deep_copy():
     definitions = [dict((TemplatedText('option%d' % n), TemplatedText('value%d' % n)) for n in range(7))
-                   for _ in range(20)]
+                   for _number in range(20)]
     assert exact_types(copy.deepcopy(plain_copy(definitions))) == {list, dict, str}
     # The reason for the copy: deepcopy takes its generic path (__reduce_ex__) for a subclass of str.
     assert TemplatedText in exact_types(copy.deepcopy(definitions))
@@ -70,5 +70,5 @@ def test_the_action_hands_the_definitions_on_as_plain_values(monkeypatch, option
     assert seen == args and origins == dict(client_secret='isc_client_secret')
     for option in options:
         assert exact_types(seen[option]) <= {dict, list, str, bool}
-    assert type(seen['client_secret']) is TemplatedText  # the other options are none of this plugin's business
+    assert exact_types(seen['client_secret']) == {TemplatedText}  # the other options are none of this plugin's business
     assert TemplatedText in exact_types(args['compare_with'])  # the task's own arguments are left as they were
