@@ -126,6 +126,7 @@ from ansible_collections.sailpoint_isc.oauth.plugins.plugin_utils import _isc_ca
 _isc_cached_imports.install()
 
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_auth import TokenProvider
+from ansible_collections.sailpoint_isc.oauth.plugins.plugin_utils._isc_cached_definitions import DefinitionsCache
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_errors import IscError
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_login_options import (
     CHECKED_OPTIONS as LOGIN_OPTIONS,
@@ -139,6 +140,11 @@ from ansible_collections.sailpoint_isc.oauth.plugins.plugin_utils._isc_plugin_op
     templated_var_options,
 )
 
+# Ansible reads this lookup's option definitions from its documentation in every task's worker, after importing this
+# file and unless it has them already: they are handed over here from what an earlier process kept.
+_DEFINITIONS = DefinitionsCache('lookup', __name__, __file__)
+_DEFINITIONS.preload()
+
 
 class LookupModule(LookupBase):
 
@@ -147,6 +153,7 @@ class LookupModule(LookupBase):
             raise AnsibleLookupError('isc_access_token takes no terms; pass options as keyword arguments, '
                                      'for example tenant=..., client_id=...')
         definitions = core_internals.plugin_option_definitions(self)
+        _DEFINITIONS.keep(core_internals.plugin_load_name(self), definitions)
         unknown = sorted(set(kwargs) - set(definitions))
         if unknown:
             raise AnsibleLookupError('isc_access_token got unknown option(s) %s; it accepts: %s'

@@ -47,7 +47,14 @@ def plugin_option_definitions(plugin):
     """{option: definition} of a loaded plugin, as its documentation declares them (env, vars, ini, type...)."""
     from ansible import constants as C
 
-    return C.config.get_configuration_definitions(plugin.plugin_type, plugin._load_name)
+    return C.config.get_configuration_definitions(plugin.plugin_type, plugin_load_name(plugin))
+
+
+def plugin_load_name(plugin):
+    """The name Ansible loaded a plugin under, which its configuration manager keeps the plugin's options by: the
+    plugin's Python module name (``ansible_collections.<namespace>.<name>.plugins.lookup.<plugin>``) on ansible-core
+    2.16 to 2.21."""
+    return plugin._load_name
 
 
 def plugin_templar(plugin):

@@ -65,8 +65,20 @@ def recording_source_compile(source, filename, *args, **kwargs):
 builtins.compile = recording_source_compile
 from ansible.errors import AnsibleLookupError
 from ansible.parsing.dataloader import DataLoader
+from ansible.plugins import loader as plugin_loader
 from ansible.plugins.loader import init_plugin_loader, lookup_loader
 from ansible.template import Templar
+
+documentation_read = []  # the plugins whose DOCUMENTATION Ansible parsed for their option definitions
+merge_fragments = plugin_loader.add_fragments
+
+
+def recording_merge_fragments(doc, filename, *args, **kwargs):
+    documentation_read.append(str(filename).rsplit('/', 1)[-1])
+    return merge_fragments(doc, filename, *args, **kwargs)
+
+
+plugin_loader.add_fragments = recording_merge_fragments
 
 init_plugin_loader([sys.argv[1]])
 loader = DataLoader()
@@ -80,6 +92,9 @@ outcome['requests'] = 'requests' in sys.modules
 outcome['patterns_used_by'] = sorted(patterns_used_by)
 collection = sys.argv[1] + '/ansible_collections/sailpoint_isc/oauth/plugins/'
 outcome['compiled'] = sorted(name[len(collection):] for name in compiled if name.startswith(collection))
+outcome['documentation_read'] = documentation_read
+outcome['options'] = dict((name, lookup.get_option(name)) for name in ('timeout', 'max_retries', 'validate_certs'))
+outcome['load_name_is_module_name'] = lookup._load_name == type(lookup).__module__
 print(json.dumps(outcome))
 ''' % (PACKAGE, PACKAGE, PACKAGE)
 
@@ -182,7 +197,51 @@ def test_the_lookup_compiles_its_helpers_once_then_loads_their_bytecode(tmp_path
     # (the lookup file itself Ansible loads with its bytecode kept).
     assert second['compiled'] == ['plugin_utils/_isc_cached_imports.py', 'plugin_utils/_isc_core_internals.py'], \
         second['compiled']
-    assert second['modules'] == first['modules']
+    # The same helpers; the doc fragments only the first imported, to read the lookup's documentation (below).
+    assert second['modules'] == [m for m in first['modules'] if not m.startswith('doc_fragments')]
+
+
+@pytest.mark.slow  # four Python processes that import ansible-core
+def test_the_lookup_s_option_definitions_are_read_from_its_documentation_once_then_kept(tmp_path):
+    # Ansible derives a plugin's option definitions from its DOCUMENTATION and doc fragments in every process that
+    # loads it, and a lookup is loaded in every task's process; the lookup keeps what Ansible derived.
+    options = lookup_options(tmp_path, closed_loopback_url())
+    warm_cache(options)
+    collections = installed_copy(tmp_path / 'collections')
+    plugins = collections / 'ansible_collections' / 'sailpoint_isc' / 'oauth' / 'plugins'
+    kept = plugins / 'lookup' / '__pycache__' / 'isc_access_token.options.json'
+
+    first = run_lookup(tmp_path, options, collections, write_bytecode=True)
+    second = run_lookup(tmp_path, options, collections, write_bytecode=True)
+
+    assert first['load_name_is_module_name'], 'Ansible no longer loads the lookup under its module name'
+    assert first['documentation_read'] == ['isc_access_token.py'] and second['documentation_read'] == []
+    assert first['token'] == second['token'] == 'cached-token'
+    assert first['options'] == second['options'] == dict(timeout=2, max_retries=0, validate_certs=True)
+    assert oct(kept.stat().st_mode & 0o777) == oct(0o644)
+
+    # A changed doc fragment (its size or time) is read again, and what is kept is replaced.
+    fragment = plugins / 'doc_fragments' / 'connection.py'
+    fragment.write_text(fragment.read_text() + '\n')
+    third = run_lookup(tmp_path, options, collections, write_bytecode=True)
+    fourth = run_lookup(tmp_path, options, collections, write_bytecode=True)
+    assert third['documentation_read'] == ['isc_access_token.py'] and fourth['documentation_read'] == []
+    assert fourth['options'] == first['options']
+
+
+@pytest.mark.slow  # a Python process that imports ansible-core
+def test_kept_option_definitions_that_are_not_json_are_read_from_the_documentation(tmp_path):
+    options = lookup_options(tmp_path, closed_loopback_url())
+    warm_cache(options)
+    collections = installed_copy(tmp_path / 'collections')
+    kept = collections / 'ansible_collections/sailpoint_isc/oauth/plugins/lookup/__pycache__/isc_access_token.options.json'
+    kept.parent.mkdir()
+    kept.write_text('{"key": [')  # a write cut short
+
+    outcome = run_lookup(tmp_path, options, collections, write_bytecode=True)
+
+    assert outcome['documentation_read'] == ['isc_access_token.py'] and outcome['token'] == 'cached-token'
+    assert json.loads(kept.read_text())['definitions']['timeout']['type'] == 'int'
 
 
 @pytest.mark.slow  # a Python process that imports ansible-core
@@ -195,4 +254,5 @@ def test_without_bytecode_writing_the_lookup_still_works_and_writes_nothing(tmp_
 
     assert outcome['token'] == 'cached-token'
     assert 'module_utils/_isc_auth.py' in outcome['compiled']
+    assert outcome['documentation_read'] == ['isc_access_token.py']
     assert list(collections.rglob('__pycache__')) == []
