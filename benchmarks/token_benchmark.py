@@ -14,7 +14,8 @@ Scenarios, each a real ansible-playbook run against the bundled emulator:
                 option: what any collection lookup costs on this ansible-core
   lookup_floor_docs
                 the same constant lookup with isc_access_token's DOCUMENTATION and doc fragments: what parsing the
-                documentation costs (Ansible reads a plugin's option definitions from it in every task's process)
+                documentation costs (Ansible reads a plugin's option definitions from it in every task's process;
+                isc_access_token keeps what Ansible derived from it, see plugin_utils/_isc_cached_definitions.py)
 
 Usage: python benchmarks/token_benchmark.py [--tasks N] [--repeat R] [--scenarios debug,lookup] [--json FILE]
 (`make bench` runs it with the collection built and installed.)
