@@ -58,6 +58,12 @@ COMPAT_CORE_oldest ?= ansible-core>=2.16,<2.17
 COMPAT_PYTHON_newest ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) \
 	$(shell command -v python3.13 2>/dev/null) $(shell command -v python3.12 2>/dev/null))
 COMPAT_CORE_newest ?= ansible-core==2.21.5
+# The unit tests of what the collection reads of ansible-core's internals (and relies on in its loaders) run on every
+# leg as well, so that a release that changes them fails there by name.
+COMPAT_UNIT_TESTS ?= tests/unit/plugins/plugin_utils/test_isc_core_internals.py \
+	tests/unit/plugins/plugin_utils/test_isc_cached_imports.py \
+	tests/unit/plugins/plugin_utils/test_isc_cached_definitions.py \
+	tests/unit/plugins/lookup/test_isc_access_token_imports.py
 
 # Gates of `make test`, cheap ones first; integration reuses the collection built by the `build` gate. The
 # virtualenvs of docs, galaxy-import and compat mostly wait on package downloads: `make test` builds them in the
@@ -82,7 +88,7 @@ help:
 	@echo '  galaxy-import  the Galaxy importer $(GALAXY_IMPORTER_VERSION) on the built tarball; fails on any warning (runs build)'
 	@echo '  test         venv + $(TEST_GATES) (what CI runs), with the duration of each gate'
 	@echo '  demo         build, then playbooks/demo/run_demo.py'
-	@echo '  compat       integration tests marked compat under the oldest and newest ansible-core (compat-oldest, compat-newest)'
+	@echo '  compat       integration tests marked compat, and the unit tests of what is read of ansible-core internals, under the oldest and newest ansible-core (compat-oldest, compat-newest)'
 	@echo '  bench        benchmarks/: 50 tasks with the lookup vs debug, 100 clients x 3 tenants vs the rate limit, the write lock, one module call, 50 tenants x 20 clients'
 	@echo '  clean        remove build output and caches (distclean: also the virtualenvs)'
 
@@ -235,6 +241,7 @@ compat-%: venv-compat-%
 	@test -f '$(INSTALLED_COLLECTION)/MANIFEST.json' || { echo "ERROR: no installed collection; run 'make build'" >&2; exit 1; }
 	ANSIBLE_COLLECTIONS_PATH='$(COLLECTIONS_DIR)' PATH="$(abspath .venv-compat-$*)/bin:$$PATH" \
 		'.venv-compat-$*/bin/python' -m pytest tests/integration -m compat $(INTEGRATION_ARGS) $(PYTEST_ARGS)
+	'.venv-compat-$*/bin/python' -m pytest $(COMPAT_UNIT_TESTS) -q $(PYTEST_ARGS)
 
 # Figures for the README; not part of `make test` (timed figures do not belong in tests).
 # One of them with options: `make bench BENCHMARKS=reconcile_benchmark BENCH_ARGS='--clients 50'`.
