@@ -37,6 +37,7 @@ import re
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
+from ansible.module_utils.common.text.converters import to_native
 from ansible.module_utils.errors import UnsupportedError
 from ansible.module_utils.six import string_types
 from ansible.plugins.action import ActionBase
@@ -143,6 +144,63 @@ def plain_copy(value):
     return value
 
 
+# How many levels of dicts masked() splits key by key: a result, its invocation, and the module_args in it.
+_MASKED_DICT_LEVELS = 3
+
+
+def masked(value, no_log_values):
+    """remove_values(value, no_log_values), as AnsibleModule masks what a module returns, with the parts that it
+    would leave as they are kept instead of copied.
+
+    remove_values rebuilds every container and looks at every value in Python: about a fifth of a no-change plan of
+    20 clients (its result holds the listing). It masks each value of a dict on its own, so the top levels of dicts
+    are masked key by key: ``invocation.module_args`` always holds the no_log options themselves, which get masked,
+    while a listing normally holds none of them and is kept (see _unchanged_by_masking).
+    """
+    return _masked(value, [to_native(item, errors='surrogate_or_strict') for item in no_log_values],
+                   _MASKED_DICT_LEVELS)
+
+
+def _masked(value, strings, levels):
+    kind = type(value)
+    if levels and kind is dict:  # not a subclass: remove_values makes that a dict
+        parts = dict((key, _masked(item, strings, levels - 1)) for key, item in value.items())
+        return value if all(parts[key] is item for key, item in value.items()) else parts
+    if _unchanged_by_masking(value, strings):
+        return value
+    return remove_values(value, strings)
+
+
+def _unchanged_by_masking(value, strings):
+    """Whether remove_values(value, strings) would return an equal copy of the same types.
+
+    It changes a value only where a no_log value occurs in its text or in str() of a number (and, before ansible-core
+    2.19, of a boolean); dict keys never. So: no such occurrence, in nothing but plain dicts, lists, str, numbers,
+    booleans and None. Anything else (tuples, which it turns into lists, dates into text, subclasses of str into str)
+    counts as changed.
+    """
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        kind = type(item)
+        if kind is str:
+            text = item
+        elif kind is dict:
+            pending.extend(item.values())
+            continue
+        elif kind is list:
+            pending.extend(item)
+            continue
+        elif item is None or kind in (bool, int, float):
+            text = str(item)
+        else:
+            return False
+        for secret in strings:
+            if secret in text:
+                return False
+    return True
+
+
 class IscActionBase(ActionBase):
     """Subclasses set ``spec`` to the IscModuleSpec of the module of the same name."""
 
@@ -223,7 +281,7 @@ class IscActionBase(ActionBase):
             message = validation.errors.msg
             if isinstance(validation.errors[0], UnsupportedError):
                 message = 'Unsupported parameters for (%s) module: %s' % (self.module_fqcn, message)
-            return remove_values(dict(failed=True, msg=name_variables(message, origins)), no_log_values)
+            return masked(dict(failed=True, msg=name_variables(message, origins)), no_log_values)
         params = validation.validated_parameters
 
         ctx = TaskContext(params, check_mode=bool(self._task.check_mode), diff=bool(self._task.diff))
@@ -244,4 +302,4 @@ class IscActionBase(ActionBase):
         if deprecations:
             result['deprecations'] = deprecations
         result['invocation'] = dict(module_args=params)
-        return remove_values(result, no_log_values)
+        return masked(result, no_log_values)

@@ -12,10 +12,16 @@ import re
 
 import pytest
 from ansible.errors import AnsibleActionFail, AnsibleActionSkip
+from ansible.module_utils.common.parameters import remove_values
+from hypothesis import given, strategies as st
 
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_task import IscModuleSpec
 from ansible_collections.sailpoint_isc.oauth.plugins.plugin_utils import _isc_action
 from ansible_collections.sailpoint_isc.oauth.plugins.plugin_utils._isc_action import IscActionBase, plain_copy
+
+
+class Text(str):
+    """A subclass of str, as templated values are."""
 
 
 def echo(ctx):
@@ -418,3 +424,53 @@ def test_validation_gets_every_argument_as_plain_values(monkeypatch, options):
         assert exact_types(seen[option]) <= {dict, list, str, bool}
     assert exact_types(seen['client_secret']) == {str}  # every option, as a module process gets them (JSON)
     assert TemplatedText in exact_types(args['compare_with'])  # the task's own arguments are left as they were
+
+
+# masked(): remove_values, skipped only where it would return an equal copy of the same types.
+
+SECRETS = st.lists(st.text(min_size=1, max_size=4), max_size=3)
+SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-10 ** 6, 10 ** 6), st.floats(allow_nan=False),
+                    st.text(max_size=8))
+JSON_LIKE = st.recursive(SCALARS, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=4), inner, max_size=4)), max_leaves=20)
+# What remove_values converts: tuples to lists, subclasses of str to str; text with a secret in it is masked.
+ANY_VALUE = st.recursive(st.one_of(SCALARS, st.text(max_size=8).map(Text)), lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.lists(inner, max_size=3).map(tuple),
+    st.dictionaries(st.text(max_size=4), inner, max_size=4)), max_leaves=20)
+
+
+def shape(value):
+    """value with the type of every part of it, to compare results type for type."""
+    if isinstance(value, dict):
+        return ('dict', sorted((shape(k), shape(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, [shape(v) for v in value])
+    return (type(value).__name__, repr(value))
+
+
+@given(value=ANY_VALUE, secrets=SECRETS)
+def test_masked_is_remove_values(value, secrets):
+    expected = remove_values(value, secrets)
+    assert shape(_isc_action.masked(value, secrets)) == shape(expected)
+
+
+@given(value=JSON_LIKE, secrets=SECRETS)
+def test_masked_returns_what_remove_values_would_leave_unchanged_as_it_is(value, secrets):
+    result = _isc_action.masked(value, secrets)
+    if shape(remove_values(value, secrets)) == shape(value):
+        assert result is value  # no copy made
+    else:
+        assert result is not value
+
+
+def test_masked_masks_a_secret_anywhere_in_a_listing():
+    listing = dict(changed=False, oauth_clients=[dict(id='c%d' % n, name='client %d' % n, enabled=True,
+                                                      accessTokenValiditySeconds=750) for n in range(20)])
+    assert _isc_action.masked(listing, {'s3cret-value'}) is listing
+    listing['oauth_clients'][19]['description'] = 'made with s3cret-value'
+    found = _isc_action.masked(listing, {'s3cret-value'})
+    assert found['oauth_clients'][19]['description'] == 'made with ********'
+    assert found['oauth_clients'][0] == listing['oauth_clients'][0]
+    # a number that is a secret, and one that contains it, as AnsibleModule masks them
+    assert _isc_action.masked(dict(pin=4711, other=147110), {'4711'}) == dict(
+        pin='VALUE_SPECIFIED_IN_NO_LOG_PARAMETER', other='VALUE_SPECIFIED_IN_NO_LOG_PARAMETER')
