@@ -16,6 +16,7 @@ import binascii
 import hashlib
 import hmac
 import secrets
+import threading
 import uuid
 from dataclasses import dataclass, field
 from email.parser import BytesParser
@@ -39,20 +40,39 @@ PKCE_METHODS = ("S256", "plain")
 
 # -- signing ------------------------------------------------------------------------------------
 class TokenIssuer:
-    """Signs and verifies one tenant's JWTs. Keys live as long as the process (reset keeps them)."""
+    """Signs and verifies one tenant's JWTs. Keys live as long as the process (reset keeps them).
+
+    An RS256 key is made when the tenant first needs it: making one takes about 40 ms of CPU, and an emulator of
+    many tenants (a test session's has dozens) would otherwise pay for every tenant at start, used or not."""
 
     def __init__(self, algorithm: str = "RS256") -> None:
+        if algorithm not in ("RS256", "HS256"):
+            raise ValueError(f"unsupported signing algorithm {algorithm!r}")
         self.algorithm = algorithm
         self.kid = secrets.token_hex(8)
-        if algorithm == "RS256":
-            from cryptography.hazmat.primitives.asymmetric import rsa
+        self._keys: Optional[tuple[Any, Any]] = None  # (signing key, verification key)
+        self._keys_lock = threading.Lock()
+        if algorithm == "HS256":
+            shared = secrets.token_hex(32)
+            self._keys = (shared, shared)
 
-            self._signing_key: Any = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-            self._verification_key: Any = self._signing_key.public_key()
-        elif algorithm == "HS256":
-            self._signing_key = self._verification_key = secrets.token_hex(32)
-        else:
-            raise ValueError(f"unsupported signing algorithm {algorithm!r}")
+    def _key_pair(self) -> tuple[Any, Any]:
+        if self._keys is None:
+            with self._keys_lock:  # request threads of one tenant may ask at once: one key, made once
+                if self._keys is None:
+                    from cryptography.hazmat.primitives.asymmetric import rsa
+
+                    private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+                    self._keys = (private_key, private_key.public_key())
+        return self._keys
+
+    @property
+    def _signing_key(self) -> Any:
+        return self._key_pair()[0]
+
+    @property
+    def _verification_key(self) -> Any:
+        return self._key_pair()[1]
 
     def encode(self, claims: dict) -> str:
         return jwt.encode(claims, self._signing_key, algorithm=self.algorithm, headers={"kid": self.kid})
