@@ -64,10 +64,12 @@ def awx_inject(inputs, private_data_dir):
                 for name, template in ctype['injectors']['env'].items())
 
 
-def ansible_doc(plugin_type, name):
-    completed = subprocess.run([str(BIN / 'ansible-doc'), '--json', '-t', plugin_type, name],
+def ansible_doc(plugin_type, names):
+    """{name: documentation} of the plugins of plugin_type named, from one ansible-doc run."""
+    completed = subprocess.run([str(BIN / 'ansible-doc'), '--json', '-t', plugin_type] + list(names),
                                capture_output=True, text=True, check=True)
-    return json.loads(completed.stdout)[name]['doc']
+    documents = json.loads(completed.stdout)
+    return dict((name, documents[name]['doc']) for name in names)
 
 
 def modules_with_connection_options(collections_path):
@@ -82,14 +84,15 @@ def test_every_injected_variable_is_read_by_the_lookup_and_the_modules(collectio
     Both come from the installed collection's own documentation (its doc fragments), not from a list here.
     """
     monkeypatch.setenv('ANSIBLE_COLLECTIONS_PATH', str(collections_path))
-    lookup_options = ansible_doc('lookup', 'sailpoint_isc.oauth.isc_access_token')['options']
+    lookup = 'sailpoint_isc.oauth.isc_access_token'
+    lookup_options = ansible_doc('lookup', [lookup])[lookup]['options']
     option_by_env = dict((entry['name'], option) for option, spec in lookup_options.items()
                          for entry in spec.get('env') or [])
     injected = credential_type()['injectors']['env']
     unread = sorted(set(injected) - set(option_by_env))
     assert not unread, 'injected but read by no option of the lookup: %s' % unread
-    modules = dict((name, ansible_doc('module', name)['options'])
-                   for name in modules_with_connection_options(collections_path))
+    modules = dict((name, doc['options'])
+                   for name, doc in ansible_doc('module', modules_with_connection_options(collections_path)).items())
     for variable in injected:
         option = option_by_env[variable]
         with_option = dict((name, options[option]) for name, options in modules.items() if option in options)
