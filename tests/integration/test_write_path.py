@@ -15,15 +15,13 @@ import re
 import signal
 import subprocess
 import time
-import traceback
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from conftest import CASE_TENANTS, assert_no_leaks
 from isc_emulator.tenant import Tenant
 from isc_playbook_runner import ADMIN, BIN
-from isc_playbook_runner import playbook_environment, run_playbook, write_inventory
+from isc_playbook_runner import playbook_environment, run_playbook
 
 pytestmark = pytest.mark.integration
 
@@ -162,57 +160,24 @@ def my_tokens(tenant):
             if not t['name'].startswith('seed-')]
 
 
-# The kill -9 tests run their scenarios side by side, each on an emulator tenant and in a directory of its own: most
-# of a scenario is waiting (for the kill point, for a held-back answer), and the waits of one overlap the work of
-# the others. A scenario that fails makes the test fail with its name and traceback.
+# The kill -9 tests run their scenarios in one run, each on an inventory host and an emulator tenant of its own (and a
+# directory of its own for its secrets): the emulator holds back the request that follows each scenario's kill point,
+# and the run is killed once every scenario's is held. A rerun, and a third run, take one run over the scenarios too.
 
-SIDE_BY_SIDE = 4  # the most scenarios a test runs at once
+SCENARIOS_AT_ONCE = 4  # the most scenarios a test runs at once
 
 
 @pytest.fixture
 def own_tenants(emulator):
-    """SIDE_BY_SIDE tenants for scenarios side by side, each restarted: the last of the session emulator's case-batch
-    tenants (run_cases hands them out from the front, and this file runs no case batch). Afterwards none may have
-    seen a request or an answer outside the OpenAPI contract."""
-    tenants = [Tenant(emulator, name) for name in CASE_TENANTS[-SIDE_BY_SIDE:]]
+    """SCENARIOS_AT_ONCE tenants for scenarios of one run, each restarted: the last of the session emulator's
+    case-batch tenants (run_cases hands them out from the front, and this file runs no case batch). Afterwards none
+    may have seen a request or an answer outside the OpenAPI contract."""
+    tenants = [Tenant(emulator, name) for name in CASE_TENANTS[-SCENARIOS_AT_ONCE:]]
     for tenant in tenants:
         tenant.restart()
     yield tenants
     for tenant in tenants:
         assert tenant.violations() == [], 'tenant %s: requests or responses outside the OpenAPI contract' % tenant.name
-
-
-def side_by_side(scenarios):
-    """Run each scenario ({name: function}) in a thread of its own; their results by name, or an AssertionError
-    with the traceback of every scenario that failed."""
-    with ThreadPoolExecutor(max_workers=len(scenarios)) as pool:
-        futures = dict((name, pool.submit(function)) for name, function in scenarios.items())
-    failures = ['--- scenario %s ---\n%s' % (name, ''.join(traceback.format_exception(
-        type(future.exception()), future.exception(), future.exception().__traceback__))[-4000:])
-        for name, future in futures.items() if future.exception() is not None]
-    assert not failures, '%d of %d scenarios failed:\n%s' % (len(failures), len(scenarios), '\n'.join(failures))
-    return dict((name, future.result()) for name, future in futures.items())
-
-
-def start_playbook(collections_path, work, play, tenant, token_cache_dir):
-    """ansible-playbook in its own process group (as a CI job or a terminal runs it), for killing it whole."""
-    work.mkdir(parents=True)
-    (work / 'playbook.yml').write_text(play)
-    write_inventory(None, work)
-    run_env = playbook_environment(collections_path, work, token_cache_dir=token_cache_dir, extra=env(tenant))
-    return subprocess.Popen([str(BIN / 'ansible-playbook'), '-i', 'inventory.ini', 'playbook.yml'],
-                            cwd=str(work), env=run_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
-
-
-def run_scanned(emulator, collections_path, work, play, tenant, token_cache_dir):
-    """A run as the ansible fixture makes one (-vvvv, then the leak scan), in work: the fixture numbers its run
-    directories in one tmp_path, which threads would race for."""
-    run_env = playbook_environment(collections_path, work, token_cache_dir=token_cache_dir,
-                                   results_file=work / 'results.jsonl', extra=env(tenant))
-    run = run_playbook(play, run_env, work, verbosity=4, timeout=600)
-    assert_no_leaks(emulator, run, [work / 'tmp', work / 'ansible-home', token_cache_dir])
-    return run
 
 
 def descendants(pid):
@@ -263,20 +228,27 @@ def kill_when(process, condition, everything=True, timeout=120):
 CLIENT_NAMES = ['app-%02d' % n for n in range(10)]  # the 7th rename leaves three clients to go
 KILL_POINTS = dict((('after-1st-create', ('POST', 1)), ('after-2nd-rename', ('PATCH', 2)),
                     ('after-5th-create', ('POST', 5)), ('after-7th-rename', ('PATCH', 7))))
-ANSWER_DELAY = 0.15  # seconds added to every OAuth client answer, so that a kill lands in the middle of the run
-HELD_BACK = 4  # seconds the emulator holds the request a kill lands in (longer than a rerun takes to start)
+# Seconds the emulator holds back the request that follows a scenario's kill point: longer than the other scenarios
+# of the run take to reach theirs, and than a rerun takes to start.
+HELD_BACK = 6
 
 
-def kill_point_faults(point, hold=None):
-    """Fault rules for a kill at point: every OAuth client answer ANSWER_DELAY late; with hold, the request that
-    follows the point (the rename of the client just created, or the create of the next one) held that long."""
+def kill_point_faults(point, action):
+    """Fault rules that stop a scenario's run right after point: the OAuth client requests up to it pass (counted by
+    rules that do nothing else), and the one that follows (the rename of the client just created, or the create of
+    the next one) is held back HELD_BACK seconds, then answered late (action 'delay') or dropped unapplied ('reset')."""
     method, count = KILL_POINTS[point]
-    slow = dict(path_regex='^/oauth-clients/v1', action='delay', delay=ANSWER_DELAY)
-    if hold is None:
-        return [slow]
     following, done = ('PATCH', count - 1) if method == 'POST' else ('POST', count)  # each client: POST, then PATCH
-    rules = [dict(slow, method=method, count=count)] + ([dict(slow, method=following, count=done)] if done else [])
-    return rules + [dict(slow, method=following, count=1, delay=hold), slow]
+    passing = dict(path_regex='^/oauth-clients/v1', action='delay', delay=0)
+    rules = [dict(passing, method=method, count=count)]
+    if done:
+        rules.append(dict(passing, method=following, count=done))
+    return rules + [dict(passing, method=following, count=1, action=action, delay=HELD_BACK)]
+
+
+def held_back(emulator, tenant):
+    # The last fault rule of a scenario holds back the request its run is killed in.
+    return emulator.faults(tenant.name)['rules'][-1]['applied'] > 0
 
 
 ROLE_ON_EVERY_HOST = '''
@@ -287,10 +259,8 @@ ROLE_ON_EVERY_HOST = '''
 '''
 
 
-def run_on_each_host(emulator, collections_path, work, play, hosts, token_cache_dir, leak_scan=False):
-    """play in one run over a host per scenario ({name: (tenant, host variables)}), each pointed at its tenant as
-    the emulator's admin, a fork each. With leak_scan at -vvvv and leak-scanned as the ansible fixture does, else at
-    the default verbosity."""
+def each_host_inventory(work, hosts):
+    # A host per scenario ({name: (tenant, host variables)}), each pointed at its tenant as the emulator's admin.
     inventory = dict((name, dict(variables, ansible_connection='local',
                                  ansible_python_interpreter='{{ ansible_playbook_python }}',
                                  isc_base_url=tenant.base_url, isc_client_id=ADMIN['client_id'],
@@ -299,6 +269,13 @@ def run_on_each_host(emulator, collections_path, work, play, hosts, token_cache_
     work.mkdir(parents=True)
     inventory_file = work / 'inventory.json'
     inventory_file.write_text(json.dumps(dict(all=dict(hosts=inventory))))
+    return inventory_file
+
+
+def run_on_each_host(emulator, collections_path, work, play, hosts, token_cache_dir, leak_scan=False):
+    """play in one run over a host per scenario ({name: (tenant, host variables)}), a fork each. With leak_scan at
+    -vvvv and leak-scanned as the ansible fixture does, else at the default verbosity."""
+    inventory_file = each_host_inventory(work, hosts)
     run_env = playbook_environment(collections_path, work, token_cache_dir=token_cache_dir,
                                    results_file=work / 'results.jsonl')
     run = run_playbook(play, run_env, work, inventory=inventory_file, forks=len(hosts),
@@ -308,61 +285,52 @@ def run_on_each_host(emulator, collections_path, work, play, hosts, token_cache_
     return run
 
 
+def start_on_each_host(collections_path, work, play, hosts, token_cache_dir):
+    """play over a host per scenario, a fork each, started in its own process group (as a CI job or a terminal runs
+    ansible-playbook), for killing it whole."""
+    inventory_file = each_host_inventory(work, hosts)
+    (work / 'playbook.yml').write_text(play)
+    run_env = playbook_environment(collections_path, work, token_cache_dir=token_cache_dir)
+    return subprocess.Popen([str(BIN / 'ansible-playbook'), '-i', str(inventory_file), '-f', str(len(hosts)),
+                             'playbook.yml'], cwd=str(work), env=run_env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+
+
 def provisional_clients(tenant):
     return [c for c in tenant.state()['oauthClients'] if re.search(PROVISIONAL, c['name'])]
 
 
 @pytest.mark.parametrize('everything', [True, False], ids=['with-workers', 'group-only'])
 def test_kill_9_of_the_whole_run_then_rerun_converges(emulator, own_tenants, collections_path, tmp_path, everything):
-    """Killed with its task workers (a crash), or only its process group (a cancelled job whose detached worker
-    finishes the task it had begun while the rerun starts: the write lock keeps them from creating twice), at each
-    point of KILL_POINTS: a scenario each, on a tenant of its own, side by side.
+    """Killed with its task workers (a crash), or only its process group (a cancelled job whose detached workers
+    finish the task they had begun while the rerun starts: the write lock keeps them from creating twice), at each
+    point of KILL_POINTS: a scenario each, on a host and a tenant of its own, in one run.
 
-    A crash is killed once the point's request has been answered, and leaves nothing running: its scenarios are
-    rerun together, in one run with a host each. A cancel is killed while the emulator holds the request after the
-    point, so the detached worker is still in it, holding the write lock of that client, when each scenario is rerun
-    at once. Then one more run of all the scenarios must find nothing to do."""
+    The run is killed once each scenario's request after its point is held back. A crash leaves nothing running: the
+    held requests are dropped unapplied, as if the run had died right after the point's answer. A cancel's detached
+    workers are still in theirs, holding the write lock of that client, when the scenarios are rerun (in one run).
+    Then one more run of all the scenarios must find nothing to do."""
     tenants = dict(zip(KILL_POINTS, own_tenants))
     token_cache_dir = tmp_path / 'token-cache'  # of every run: the write locks live next to it
 
     def secrets_dir(point):
         return tmp_path / point / 'secrets'
 
-    def kill(point):
-        """Kill the run at point; after a crash the provisional clients it left, after a cancel the rerun."""
-        tenant = tenants[point]
-        method, count = KILL_POINTS[point]
-        play = provision_play(CLIENT_NAMES, secrets_dir(point))
-        rules = kill_point_faults(point, hold=None if everything else HELD_BACK)
-        emulator.set_faults(tenant.name, rules)
-
-        def reached():
-            if not everything:  # the request after the point is held: the worker is in it
-                return emulator.faults(tenant.name)['rules'][len(rules) - 2]['applied'] > 0
-            return len([r for r in tenant.requests() if r['method'] == method and
-                        r['path'].startswith('/oauth-clients/v1')]) >= count
-        process = start_playbook(collections_path, tmp_path / point / 'killed', play, tenant, token_cache_dir)
-        assert kill_when(process, reached, everything), 'the run ended before the kill'
-        emulator.clear_faults(tenant.name)
-        if not everything:
-            return run_scanned(emulator, collections_path, tmp_path / point / 'rerun', play, tenant,
-                               token_cache_dir).assert_ok()
-        time.sleep(2 * ANSWER_DELAY)  # the answers in flight at the kill land: then nothing of the run is left
-        return provisional_clients(tenant)
-
-    killed = side_by_side(dict((point, functools.partial(kill, point)) for point in KILL_POINTS))
+    for point, tenant in tenants.items():
+        emulator.set_faults(tenant.name, kill_point_faults(point, 'reset' if everything else 'delay'))
     hosts = dict((point, (tenants[point], role_variables(CLIENT_NAMES, secrets_dir(point)))) for point in KILL_POINTS)
-    if everything:
-        rerun = run_on_each_host(emulator, collections_path, tmp_path / 'rerun', ROLE_ON_EVERY_HOST, hosts,
-                                 token_cache_dir, leak_scan=True).assert_ok()
-        reports = dict((point, summary(rerun, host=point)) for point in KILL_POINTS)
-        leftovers = killed
-    else:
-        reports = dict((point, summary(rerun)) for point, rerun in killed.items())
-        leftovers = dict((point, []) for point in KILL_POINTS)  # the worker may settle its own before the rerun looks
+    process = start_on_each_host(collections_path, tmp_path / 'killed', ROLE_ON_EVERY_HOST, hosts, token_cache_dir)
+    assert kill_when(process, lambda: all(held_back(emulator, tenant) for tenant in tenants.values()), everything), \
+        'the run ended before the kill'
+    for tenant in tenants.values():
+        emulator.clear_faults(tenant.name)
+    # What the crash left (nothing of it runs on); a cancel's workers may settle their own before the rerun looks.
+    leftovers = dict((point, provisional_clients(tenants[point]) if everything else []) for point in KILL_POINTS)
+    rerun = run_on_each_host(emulator, collections_path, tmp_path / 'rerun', ROLE_ON_EVERY_HOST, hosts,
+                             token_cache_dir, leak_scan=True).assert_ok()
     for point in KILL_POINTS:
         assert_converged(tenants[point], CLIENT_NAMES, secrets_dir(point))
-        recovered = reports[point]['recovered']
+        recovered = summary(rerun, host=point)['recovered']
         assert all(entry['action'] in ('deleted', 'adopted') for entry in recovered), (point, recovered)
         unreported = set(c['id'] for c in leftovers[point]) - set(entry['id'] for entry in recovered)
         assert not unreported, '%s: leftovers of the killed run that the rerun did not report: %s' % (
@@ -384,40 +352,35 @@ PAT_ROTATION = '''
         name: ci
         regenerate: %(regenerate)s
         user_aware_token_never_expires: true
-        secret_file: %(secret_file)s
+        secret_file: "{{ pat_secret_file }}"
       no_log: true
 '''
 
 
 def test_kill_9_during_a_pat_rotation_then_rerun_converges(emulator, own_tenants, collections_path, tmp_path):
     """A kill while the emulator holds back the create, the delete or the rename of a rotation: a scenario each, on a
-    tenant of its own, side by side. The held requests land after the kill (late arrivals), between two reruns of
-    all the scenarios (one run with a host each)."""
+    host and a tenant of its own, in one run. The held requests land after the kill (late arrivals), between two
+    reruns of all the scenarios (one run each)."""
     tenants = dict(zip(ROTATION_STEPS, own_tenants))
     token_cache_dir = tmp_path / 'token-cache'
 
     def secret_file(step):
         return tmp_path / step / 'secrets' / 'ci.json'
 
-    def kill(step):
-        """Kill the rotation while its step is held back; the id of the token it rotated."""
-        tenant = tenants[step]
+    old_ids = {}
+    for step, tenant in tenants.items():
         tenant.api('POST', '/personal-access-tokens/v1', json=dict(name='ci', userAwareTokenNeverExpires=True))
-        old_id = my_tokens(tenant)[0]['id']
+        old_ids[step] = my_tokens(tenant)[0]['id']
         emulator.set_faults(tenant.name, [dict(method=ROTATION_STEPS[step], path_regex='^/personal-access-tokens/v1',
                                                action='delay', delay=HELD_BACK, count=1)])
-        rotation = PAT_ROTATION % dict(regenerate='true', secret_file=secret_file(step))
-        process = start_playbook(collections_path, tmp_path / step / 'killed', rotation, tenant, token_cache_dir)
-
-        def in_flight():  # the held-back request has reached the emulator
-            return any(rule.get('applied') for rule in emulator.faults(tenant.name)['rules'])
-        assert kill_when(process, in_flight)
-        emulator.clear_faults(tenant.name)
-        return old_id
-
-    old_ids = side_by_side(dict((step, functools.partial(kill, step)) for step in ROTATION_STEPS))
-    rerun = PAT_ROTATION % dict(regenerate='false', secret_file='"{{ pat_secret_file }}"')
     hosts = dict((step, (tenants[step], dict(pat_secret_file=str(secret_file(step))))) for step in ROTATION_STEPS)
+    process = start_on_each_host(collections_path, tmp_path / 'killed', PAT_ROTATION % dict(regenerate='true'),
+                                 hosts, token_cache_dir)
+    # Killed once every held-back request has reached the emulator.
+    assert kill_when(process, lambda: all(held_back(emulator, tenant) for tenant in tenants.values()))
+    for tenant in tenants.values():
+        emulator.clear_faults(tenant.name)
+    rerun = PAT_ROTATION % dict(regenerate='false')
     run_on_each_host(emulator, collections_path, tmp_path / 'rerun', rerun, hosts, token_cache_dir,
                      leak_scan=True).assert_ok()
     for tenant in tenants.values():
