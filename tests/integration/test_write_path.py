@@ -199,16 +199,28 @@ def descendants(pid):
     return found
 
 
-def kill_when(process, condition, everything=True, timeout=120):
-    """SIGKILL once condition() holds: the process group, and with everything also every task worker below it.
-    False when the run ended first; a run still going when the wait fails is killed too."""
+def start_time(pid):
+    """When process pid started (to tell it from a later process with the same id); None when it is gone."""
+    try:
+        with open('/proc/%d/stat' % pid) as handle:
+            return handle.read().rsplit(')', 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def kill_when(process, condition, everything=True, timeout=120, spared=None):
+    """SIGKILL once condition() holds: the process group, and with everything also every task worker below it;
+    without everything, the task workers it spares are added to spared as (pid, start time). False when the run
+    ended first; a run still going when the wait fails is killed too."""
     deadline = time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:
             if condition():
-                workers = descendants(process.pid) if everything else []
+                workers = descendants(process.pid)
+                if not everything and spared is not None:
+                    spared.extend((pid, start_time(pid)) for pid in workers)
                 os.killpg(process.pid, signal.SIGKILL)
-                for pid in workers:
+                for pid in workers if everything else []:
                     try:
                         os.kill(pid, signal.SIGKILL)
                     except ProcessLookupError:
@@ -223,6 +235,17 @@ def kill_when(process, condition, everything=True, timeout=120):
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=30)
+
+
+@pytest.fixture
+def spared_workers():
+    """For the task workers a kill of the process group spares (see kill_when): once they have finished their task,
+    they wait for ever to hand its result to the killed run, so they are killed after the test."""
+    spared = []
+    yield spared
+    for pid, started in spared:
+        if started is not None and start_time(pid) == started:
+            os.kill(pid, signal.SIGKILL)
 
 
 CLIENT_NAMES = ['app-%02d' % n for n in range(10)]  # the 7th rename leaves three clients to go
@@ -301,7 +324,8 @@ def provisional_clients(tenant):
 
 
 @pytest.mark.parametrize('everything', [True, False], ids=['with-workers', 'group-only'])
-def test_kill_9_of_the_whole_run_then_rerun_converges(emulator, own_tenants, collections_path, tmp_path, everything):
+def test_kill_9_of_the_whole_run_then_rerun_converges(emulator, own_tenants, collections_path, tmp_path, everything,
+                                                     spared_workers):
     """Killed with its task workers (a crash), or only its process group (a cancelled job whose detached workers
     finish the task they had begun while the rerun starts: the write lock keeps them from creating twice), at each
     point of KILL_POINTS: a scenario each, on a host and a tenant of its own, in one run.
@@ -320,8 +344,8 @@ def test_kill_9_of_the_whole_run_then_rerun_converges(emulator, own_tenants, col
         emulator.set_faults(tenant.name, kill_point_faults(point, 'reset' if everything else 'delay'))
     hosts = dict((point, (tenants[point], role_variables(CLIENT_NAMES, secrets_dir(point)))) for point in KILL_POINTS)
     process = start_on_each_host(collections_path, tmp_path / 'killed', ROLE_ON_EVERY_HOST, hosts, token_cache_dir)
-    assert kill_when(process, lambda: all(held_back(emulator, tenant) for tenant in tenants.values()), everything), \
-        'the run ended before the kill'
+    assert kill_when(process, lambda: all(held_back(emulator, tenant) for tenant in tenants.values()), everything,
+                     spared=spared_workers), 'the run ended before the kill'
     for tenant in tenants.values():
         emulator.clear_faults(tenant.name)
     # What the crash left (nothing of it runs on); a cancel's workers may settle their own before the rerun looks.
