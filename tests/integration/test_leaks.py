@@ -15,6 +15,7 @@ import subprocess
 import sys
 
 import pytest
+import yaml
 
 from conftest import occurring
 from isc_playbook_runner import ADMIN, ROOT
@@ -31,27 +32,32 @@ def posix_collections():
     return target.parent
 
 
+# The main jobs one after the other on the example inventory's environments, in one run (one JSON document).
+MAIN_JOBS = ''.join('- ansible.builtin.import_playbook: %s\n' % (ROOT / 'playbooks' / playbook) for playbook in (
+    'provision_api_clients.yml', 'rotate_personal_access_tokens.yml', 'demo/demo.yml'))
+
+
 def test_main_jobs_leak_nothing_into_json_output(environments, example_inventory, ansible, collections_path,
                                                  posix_collections, tmp_path):
-    env = dict(ANSIBLE_STDOUT_CALLBACK='ansible.posix.json',
+    env = dict(ANSIBLE_STDOUT_CALLBACK='ansible.posix.json', ISC_DEMO_SECRETS_DIR=str(tmp_path / 'd'),
                ANSIBLE_COLLECTIONS_PATH=os.pathsep.join([str(collections_path), str(posix_collections)]))
     inventory = example_inventory()
     test = environments['isc_test']
     test.api('POST', '/personal-access-tokens/v1', json=dict(name='job-a', userAwareTokenNeverExpires=True))
-    runs = [
-        ansible('playbooks/provision_api_clients.yml', inventory=inventory, env=env, diff=True, forks=3,
-                extra_vars=dict(api_clients_secrets_dir=str(tmp_path / 's'))),
-        ansible('playbooks/rotate_personal_access_tokens.yml', inventory=inventory, env=env, diff=True,
-                extra_vars=dict(personal_access_tokens_rotate=['job-a'], personal_access_tokens_rotate_now=True,
-                                personal_access_tokens_secrets_dir=str(tmp_path / 's'))),
-        ansible('playbooks/demo/demo.yml', inventory=inventory, env=dict(env, ISC_DEMO_SECRETS_DIR=str(tmp_path / 'd')),
-                diff=True),
-    ]
-    for run in runs:
-        assert run.rc == 0, run.output[-3000:]
-        document = json.loads(run.stdout[run.stdout.index('{'):])  # -vvvv preamble, then the JSON document
-        assert document['plays'] and document['stats']
-    assert ADMIN['client_secret'] not in ''.join(r.output for r in runs)
+    run = ansible('---\n' + MAIN_JOBS, inventory=inventory, env=env, diff=True, forks=3, extra_vars=dict(
+        api_clients_secrets_dir=str(tmp_path / 's'), personal_access_tokens_rotate=['job-a'],
+        personal_access_tokens_rotate_now=True, personal_access_tokens_secrets_dir=str(tmp_path / 's')))
+    assert run.rc == 0, run.output[-3000:]
+    document = json.loads(run.stdout[run.stdout.index('{'):])  # -vvvv preamble, then the JSON document
+    # every play of the three jobs, and the stats
+    assert [play['play']['name'] for play in document['plays']] == [name for playbook in (
+        'provision_api_clients.yml', 'rotate_personal_access_tokens.yml', 'demo/demo.yml')
+        for name in play_names(ROOT / 'playbooks' / playbook)] and document['stats']
+    assert ADMIN['client_secret'] not in run.output
+
+
+def play_names(playbook):
+    return [play['name'] for play in yaml.safe_load(playbook.read_text())]
 
 
 def test_the_leak_scan_finds_exactly_what_searching_every_text_for_every_secret_finds():
