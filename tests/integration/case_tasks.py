@@ -6,13 +6,18 @@
   controls (``/__emulator/...``, never logged, faulted or validated) called from a task of the case. Where a test of
   separate runs set faults, cleared them or looked at the tenant's state between two runs, its case does it between
   two tasks, and the request log still attributes every ISC request to the task that sent it.
-* :func:`ok` / :func:`failed`: a task's result after checking how it ended.
+* :func:`role` / :func:`failing_role`: a task including a role (api_clients or personal_access_tokens), one that
+  must fail in a block whose rescue keeps the case going (:func:`failure`: its message); :func:`show`: a variable,
+  such as the summary fact a role set, at that point.
+* :func:`ok` / :func:`failed`: a task's result after checking how it ended; :func:`sent`: the requests between two
+  tasks of a case.
 * :func:`tenant_url`: a case's prepare that gives its tasks the tenant's URL as the variable tenant_url.
 """
 
 from __future__ import annotations
 
 import json
+import textwrap
 
 COLLECTION = 'sailpoint_isc.oauth'
 
@@ -83,3 +88,38 @@ def failed(case, name):
 def tenant_url(tenant):
     """prepare of a Case: the tenant's URL in the host variable tenant_url (for a task or another variable)."""
     return dict(tenant_url=tenant.base_url)
+
+
+API_CLIENTS, PATS = COLLECTION + '.api_clients', COLLECTION + '.personal_access_tokens'
+
+
+def role(name, role_vars, role_name=API_CLIENTS, **keywords):
+    """A task including the role (by its full name) with role_vars, and task keywords of the include (see step)."""
+    return step(name, 'ansible.builtin.include_role', dict(name=role_name), vars=role_vars, **keywords)
+
+
+def failing_role(name, role_vars, role_name=API_CLIENTS, **block_keywords):
+    """The role expected to fail, in a block whose rescue task '<name> failed' shows the failure's msg, so that the
+    case goes on. block_keywords (such as check_mode, which include_role does not take) apply to the role's tasks;
+    note that a task's check_mode leaves ansible_check_mode (the run's --check) false."""
+    keywords = ''.join('  %s: %s\n' % (keyword, json.dumps(value)) for keyword, value in block_keywords.items())
+    rescue = step(name + ' failed', 'ansible.builtin.debug', dict(msg='{{ ansible_failed_result.msg }}'))
+    return '- name: %s\n%s  block:\n%s  rescue:\n%s' % (
+        json.dumps(name), keywords, textwrap.indent(role(name, role_vars, role_name), '    '),
+        textwrap.indent(rescue, '    '))
+
+
+def show(name, variable='api_clients_summary'):
+    """A task whose result holds the variable (the summary fact the role set) as it is at that point."""
+    return step(name, 'ansible.builtin.debug', dict(var=variable))
+
+
+def failure(case, name):
+    """The msg of the role's failure in failing_role name (after checking that it failed)."""
+    assert case.status(name + ' failed') == 'ok', 'case %s: %s did not fail' % (case.case.name, name)
+    return case.task(name + ' failed')['msg']
+
+
+def sent(case, after, until):
+    """The requests the case's tenant got between two of its tasks (the role's own tasks run in between)."""
+    return case.log[case.record(after)['counts'][0]:case.record(until)['counts'][0]]

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from case_tasks import ok, step, tenant_state, tenant_url
+from case_tasks import PATS, failing_role, failure, ok, role, sent, show, step, tenant_state, tenant_url
 from conftest import case_of
 from isc_emulator.tenant import TOKEN_PATH, WRITE_METHODS
 from isc_playbook_runner import ADMIN, ROOT, Case
@@ -163,7 +163,6 @@ ENVIRONMENT_VARS = dict((host, dict((k, v) for k, v in yaml.safe_load(
     for host in ('isc_dev', 'isc_test', 'isc_prod'))
 # Per case: the batch's work directory is the parent of the directory of the case's task file.
 SECRETS_DIR = "{{ isc_test_case_tasks | dirname | dirname }}/secrets"
-API_CLIENTS, PATS = 'sailpoint_isc.oauth.api_clients', 'sailpoint_isc.oauth.personal_access_tokens'
 
 
 def example_vars(environment, **extra):
@@ -175,40 +174,8 @@ def example_vars(environment, **extra):
     return role_vars
 
 
-def role(name, role_vars, role_name=API_CLIENTS, **keywords):
-    """A task including the role with role_vars, and task keywords of the include (see case_tasks.step)."""
-    return step(name, 'ansible.builtin.include_role', dict(name=role_name), vars=role_vars, **keywords)
-
-
-def failing_role(name, role_vars, role_name=API_CLIENTS, **block_keywords):
-    """The role expected to fail, in a block whose rescue task '<name> failed' shows the failure's msg, so that the
-    case goes on. block_keywords (such as check_mode, which include_role does not take) apply to the role's tasks;
-    note that a task's check_mode leaves ansible_check_mode (the run's --check) false."""
-    keywords = ''.join('  %s: %s\n' % (keyword, json.dumps(value)) for keyword, value in block_keywords.items())
-    rescue = step(name + ' failed', 'ansible.builtin.debug', dict(msg='{{ ansible_failed_result.msg }}'))
-    return '- name: %s\n%s  block:\n%s  rescue:\n%s' % (
-        json.dumps(name), keywords, textwrap.indent(role(name, role_vars, role_name), '    '),
-        textwrap.indent(rescue, '    '))
-
-
-def show(name, variable='api_clients_summary'):
-    """A task whose result holds the variable (the summary fact the role set) as it is at that point."""
-    return step(name, 'ansible.builtin.debug', dict(var=variable))
-
-
-def sent(case, after, until):
-    """The requests the case's tenant got between two of its tasks (the role's own tasks run in between)."""
-    return case.log[case.record(after)['counts'][0]:case.record(until)['counts'][0]]
-
-
 def secrets_dir(case):
     return Path(case.hostvars['isc_test_case_tasks']).parent.parent / 'secrets'
-
-
-def failure(case, name):
-    """The msg of the role's failure in failing_role name (after checking that it failed)."""
-    assert case.status(name + ' failed') == 'ok', 'case %s: %s did not fail' % (case.case.name, name)
-    return case.task(name + ' failed')['msg']
 
 
 def summary_of(case, name, key='api_clients_summary'):

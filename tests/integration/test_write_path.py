@@ -16,11 +16,14 @@ import signal
 import subprocess
 import time
 
+from pathlib import Path
+
 import pytest
 
-from conftest import CASE_TENANTS, assert_no_leaks
-from isc_emulator.tenant import Tenant
-from isc_playbook_runner import ADMIN, BIN
+from case_tasks import PATS, clear_faults, failing_role, failure, ok, role, sent, show, step, tenant_state
+from conftest import CASE_TENANTS, assert_no_leaks, case_of
+from isc_emulator.tenant import TOKEN_PATH, WRITE_METHODS, Tenant
+from isc_playbook_runner import ADMIN, BIN, Case
 from isc_playbook_runner import playbook_environment, run_playbook
 
 pytestmark = pytest.mark.integration
@@ -31,24 +34,11 @@ PROVISIONAL = r' \((creating|rotating) [0-9a-f]{8}\)$'
 
 
 def role_variables(names, secrets_dir, **role_vars):
-    """The api_clients role's variables for names, secrets under secrets_dir, environment acme."""
-    return dict(api_clients_definitions=[dict(CLIENT, name=name) for name in names],
-                api_clients_secrets_dir=str(secrets_dir), api_clients_environment='acme', **role_vars)
-
-
-def provision_play(names, secrets_dir, **role_vars):
-    return '''
-    - hosts: localhost
-      gather_facts: false
-      vars: %s
-      roles:
-        - sailpoint_isc.oauth.api_clients
-    ''' % json.dumps(role_variables(names, secrets_dir, **role_vars))
-
-
-def env(tenant):
-    return dict(SAIL_BASE_URL=tenant.base_url, SAIL_CLIENT_ID=ADMIN['client_id'],
-                SAIL_CLIENT_SECRET=ADMIN['client_secret'])
+    """The api_clients role's variables for names, secrets under secrets_dir, environment acme; role_vars on top."""
+    variables = dict(api_clients_definitions=[dict(CLIENT, name=name) for name in names],
+                     api_clients_secrets_dir=str(secrets_dir), api_clients_environment='acme')
+    variables.update(role_vars)
+    return variables
 
 
 def summary(run, host=None):
@@ -77,81 +67,136 @@ def assert_converged(tenant, names, secrets_dir):
         assert path.name == client['name'].replace(':', '%3A').replace(' ', '%20') + '.json'
 
 
-def test_names_that_shared_a_file_before_get_one_each(acme, ansible, tmp_path):
-    names = ['app:ci', 'app_ci', 'app ci', 'app-é', 'x' * 252]
-    secrets_dir = tmp_path / 'secrets'
-    ansible(provision_play(names, secrets_dir), env=env(acme)).assert_ok()
-    files = files_by_client_id(secrets_dir)
-    assert len(files) == len(names) == len(set(p for p, _r in files.values()))
-    clients = dict((c['name'], c['id']) for c in acme.emulator.state('acme')['oauthClients'])
+# The scenarios without a kill are cases of one batch (one ansible-playbook run, see Case in isc_playbook_runner): a
+# host and a tenant each, whose tasks include the role as often as the scenario ran it, with the connection from the
+# host's isc_* variables; where the test looked at the tenant or changed its faults between two runs, the case does
+# it between two tasks. Each case writes its secrets below a directory of its own (SECRETS).
+SECRETS = '{{ isc_test_case_tasks | dirname | dirname }}/secrets/{{ inventory_hostname }}'
+SHARED_FILE_NAMES = ['app:ci', 'app_ci', 'app ci', 'app-é', 'x' * 252]
+RECREATE = [dict(CLIENT, name='app-ci', scope=['idn:sources:read'], recreate=True)]
+PAT_NAMES = ['job-a', 'job-b', 'job-c']
+
+
+def pat_role_variables(rotate_now):
+    return dict(personal_access_tokens_rotate=PAT_NAMES, personal_access_tokens_rotate_now=rotate_now,
+                personal_access_tokens_secrets_dir=SECRETS, personal_access_tokens_environment='acme')
+
+
+def fail_the_second_create(tenant):
+    """prepare: the first client create passes (a rule that only counts it), the second is answered 500."""
+    tenant.emulator.set_faults(tenant.name, [
+        dict(method='POST', path='/oauth-clients/v1', action='delay', delay=0, count=1),
+        dict(method='POST', path='/oauth-clients/v1', action='status', status=500, count=1)])
+
+
+def tokens_whose_deletion_of_job_b_fails(tenant):
+    """prepare: the admin's tokens PAT_NAMES (their ids as the host variable old_ids); deleting job-b fails."""
+    for name in PAT_NAMES:
+        tenant.api('POST', '/personal-access-tokens/v1', json=dict(name=name, userAwareTokenNeverExpires=True))
+    old = dict((t['name'], t['id']) for t in my_tokens(tenant))
+    tenant.emulator.set_faults(tenant.name, [dict(method='DELETE', path='/personal-access-tokens/v1/' + old['job-b'],
+                                                  action='status', status=500, count=10)])
+    return dict(old_ids=old)
+
+
+def client_ids_on_disk(name, names):
+    """A task whose result's ``ids`` are the client ids in the secret files of names (never their secrets)."""
+    files = dict((n, "{{ (lookup('ansible.builtin.file', '%s/acme/%s.json') | from_json).client_id }}" % (SECRETS, n))
+                 for n in names)
+    return step(name, 'ansible.builtin.debug', dict(var='ids'), vars=dict(ids=files))
+
+
+CASES = [
+    Case('names-shared-a-file', ''.join([
+        role('first run', role_variables(SHARED_FILE_NAMES, SECRETS)), tenant_state('after the first run'),
+        role('second run', role_variables(SHARED_FILE_NAMES, SECRETS)), show('summary of the second run')])),
+    Case('names-would-share-a-file', failing_role('provision', role_variables(['App-CI', 'app-ci'], SECRETS))),
+    Case('secrets-dir-unwritable', failing_role('provision', role_variables(
+        ['app-ci', 'app-portal'], '{{ blocked_secrets_dir }}'))),
+    Case('recreate-whose-create-fails', ''.join([
+        role('provision', role_variables(['app-ci'], SECRETS)), tenant_state('before the recreate'),
+        failing_role('recreate', role_variables([], SECRETS, api_clients_definitions=RECREATE)),
+        tenant_state('after the failed recreate'),
+        role('recreate again', role_variables([], SECRETS, api_clients_definitions=RECREATE))]),
+        prepare=fail_the_second_create),
+    Case('pat-rotation-fails-for-one', ''.join([
+        failing_role('rotate', pat_role_variables(rotate_now=True), PATS), tenant_state('after the rotation'),
+        client_ids_on_disk('secret files after the rotation', PAT_NAMES), clear_faults('clear the faults'),
+        role('rotate again', pat_role_variables(rotate_now=False), PATS), tenant_state('after the second run')]),
+        prepare=tokens_whose_deletion_of_job_b_fails),
+]
+
+
+@pytest.fixture(scope='module')
+def batch(run_cases, tmp_path_factory):
+    blocker = tmp_path_factory.mktemp('blocker') / 'file-not-dir'  # a secrets directory below it cannot be made
+    blocker.write_text('')
+    return run_cases(CASES, extra_vars=dict(blocked_secrets_dir=str(blocker / 'secrets')))
+
+
+def secrets_of(case):
+    return Path(case.hostvars['isc_test_case_tasks']).parent.parent / 'secrets' / case.case.name
+
+
+def test_names_that_shared_a_file_before_get_one_each(batch):
+    case = case_of(batch, 'names-shared-a-file')
+    ok(case, 'first run')
+    files = files_by_client_id(secrets_of(case))
+    assert len(files) == len(SHARED_FILE_NAMES) == len(set(p for p, _r in files.values()))
+    clients = dict((c['name'], c['id']) for c in ok(case, 'after the first run')['json']['oauthClients'])
     for client_id, (path, record) in files.items():
         assert clients[record['name']] == client_id and len(path.name) < 255
-    second = ansible(provision_play(names, secrets_dir), env=env(acme)).assert_ok()
-    assert sorted(summary(second)['unchanged']) == sorted(names)
+    assert sorted(ok(case, 'summary of the second run')['api_clients_summary']['unchanged']) == \
+        sorted(SHARED_FILE_NAMES)
+    assert [r for r in sent(case, 'after the first run', 'summary of the second run')
+            if r['method'] in WRITE_METHODS and r['path'] != TOKEN_PATH] == []
 
 
-def test_names_that_would_share_a_file_fail_before_any_create(acme, ansible, tmp_path):
-    run = ansible(provision_play(['App-CI', 'app-ci'], tmp_path / 'secrets'), env=env(acme))
-    assert run.rc != 0 and "'App-CI' / 'app-ci'" in run.output
-    assert acme.writes() == []
+def test_names_that_would_share_a_file_fail_before_any_create(batch):
+    case = case_of(batch, 'names-would-share-a-file')
+    assert "'App-CI' / 'app-ci'" in failure(case, 'provision')
+    assert case.writes() == []
 
 
-def test_a_secrets_dir_that_cannot_be_written_fails_before_any_create(acme, ansible, tmp_path):
-    blocker = tmp_path / 'file-not-dir'
-    blocker.write_text('')
-    run = ansible(provision_play(['app-ci', 'app-portal'], blocker / 'secrets'), env=env(acme))
-    assert run.rc != 0 and 'Cannot write credential files' in run.output
-    assert acme.writes() == []
+def test_a_secrets_dir_that_cannot_be_written_fails_before_any_create(batch):
+    case = case_of(batch, 'secrets-dir-unwritable')
+    assert 'Cannot write credential files' in failure(case, 'provision')
+    assert case.writes() == []
 
 
-def test_recreate_whose_create_fails_keeps_the_old_client(acme, ansible, emulator, tmp_path):
-    secrets_dir = tmp_path / 'secrets'
-    ansible(provision_play(['app-ci'], secrets_dir), env=env(acme)).assert_ok()
-    old = acme.emulator.state('acme')['oauthClients'][0]
-    emulator.set_faults('acme', [dict(method='POST', path='/oauth-clients/v1', action='status', status=500,
-                                      count=1)])
-    definitions = [dict(CLIENT, name='app-ci', scope=['idn:sources:read'], recreate=True)]
-    play = provision_play([], secrets_dir).replace('"api_clients_definitions": []',
-                                                   '"api_clients_definitions": %s' % json.dumps(definitions))
-    run = ansible(play, env=env(acme))
-    assert run.rc != 0 and 'app-ci' in run.output
-    assert [c['id'] for c in acme.emulator.state('acme')['oauthClients']] == [old['id']]
-    ansible(play, env=env(acme)).assert_ok()
-    assert_converged(acme, ['app-ci'], secrets_dir)
-    assert acme.emulator.state('acme')['oauthClients'][0]['id'] != old['id']
+def test_recreate_whose_create_fails_keeps_the_old_client(batch):
+    case = case_of(batch, 'recreate-whose-create-fails')
+    old = ok(case, 'before the recreate')['json']['oauthClients'][0]
+    assert 'app-ci' in failure(case, 'recreate')
+    # the fault hit the recreate's create
+    assert [r['status'] for r in sent(case, 'before the recreate', 'recreate failed')
+            if r['method'] == 'POST' and r['path'] != TOKEN_PATH] == [500]
+    assert [c['id'] for c in ok(case, 'after the failed recreate')['json']['oauthClients']] == [old['id']]
+    ok(case, 'recreate again')
+    assert_converged(case.tenant, ['app-ci'], secrets_of(case))
+    assert case.tenant.state()['oauthClients'][0]['id'] != old['id']
 
 
-def test_pat_role_failure_in_one_rotation_loses_no_other_secret(acme, ansible, emulator, tmp_path):
-    names = ['job-a', 'job-b', 'job-c']
-    for name in names:
-        acme.api('POST', '/personal-access-tokens/v1', json=dict(name=name, userAwareTokenNeverExpires=True))
-    old = dict((t['name'], t['id']) for t in my_tokens(acme))
-    emulator.set_faults('acme', [dict(method='DELETE', path='/personal-access-tokens/v1/' + old['job-b'],
-                                      action='status', status=500, count=10)])
-    secrets_dir = tmp_path / 'secrets'
-    play = '''
-    - hosts: localhost
-      gather_facts: false
-      vars: %s
-      roles:
-        - sailpoint_isc.oauth.personal_access_tokens
-    ''' % json.dumps(dict(personal_access_tokens_rotate=names, personal_access_tokens_rotate_now=True,
-                          personal_access_tokens_secrets_dir=str(secrets_dir),
-                          personal_access_tokens_environment='acme'))
-    run = ansible(play, env=env(acme))
-    assert run.rc != 0 and 'job-b' in run.output and 'need attention' in run.output
-    tokens = dict((t['name'], t['id']) for t in my_tokens(acme))
+def admin_tokens(state):
+    """{name: id} of the admin's tokens in a tenant_state result, without the one the emulator seeds for it."""
+    return dict((t['name'], t['id']) for t in state['json']['personalAccessTokens']
+                if t['owner']['name'] == 'admin' and not t['name'].startswith('seed-'))
+
+
+def test_pat_role_failure_in_one_rotation_loses_no_other_secret(batch):
+    case = case_of(batch, 'pat-rotation-fails-for-one')
+    old = case.hostvars['old_ids']
+    message = failure(case, 'rotate')
+    assert 'job-b' in message and 'need attention' in message
+    tokens = admin_tokens(ok(case, 'after the rotation'))
+    on_disk = ok(case, 'secret files after the rotation')['ids']
     for name in ('job-a', 'job-c'):
-        record = json.loads((secrets_dir / 'acme' / (name + '.json')).read_text())
-        assert tokens[name] == record['client_id'] != old[name]
+        assert tokens[name] == on_disk[name] != old[name]
     # job-b: its replacement's secret is on disk, the old token still works, and the next run finishes the job.
-    record_b = json.loads((secrets_dir / 'acme' / 'job-b.json').read_text())
-    assert tokens['job-b'] == old['job-b'] and record_b['client_id'] in tokens.values()
-    emulator.clear_faults('acme')
-    play_again = play.replace('"personal_access_tokens_rotate_now": true', '"personal_access_tokens_rotate_now": false')
-    ansible(play_again, env=env(acme)).assert_ok()
-    tokens = dict((t['name'], t['id']) for t in my_tokens(acme))
-    assert sorted(tokens) == names and tokens['job-b'] == record_b['client_id']
+    assert tokens['job-b'] == old['job-b'] and on_disk['job-b'] in tokens.values()
+    ok(case, 'rotate again')
+    tokens = admin_tokens(ok(case, 'after the second run'))
+    assert sorted(tokens) == PAT_NAMES and tokens['job-b'] == on_disk['job-b']
 
 
 def my_tokens(tenant):
