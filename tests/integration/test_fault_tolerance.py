@@ -29,7 +29,8 @@ ANY_ISC_PATH = r'^/(oauth|oauth-clients|personal-access-tokens)'
 ROLE_TASK = 'sailpoint_isc.oauth.api_clients : %s'  # how the results name a task of the role
 # ISC's Retry-After is in whole seconds, and 0 is a valid value: the collection retries at once. That it waits as
 # long as the header says is proven by test_lookup.py's 429 tests and the transport's unit tests; here a 1 s wait
-# per 429 would only add ~12 s per run.
+# per 429 would only add ~12 s per run. The 503 answers carry it too: without it the collection backs off for up to
+# half a second, then a second, ... (test_lookup.py's 503 test and the transport's unit tests prove that).
 RETRY_AFTER = 0
 
 
@@ -95,7 +96,7 @@ def assert_settles(environments, ansible, inventory, secrets_dir, emulator):
 FAULTS = {
     'isc_dev': ([dict(method='POST', path='/oauth-clients/v1', action='drop_after_apply', count=3)], None),
     'isc_test': ([dict(path_regex=ANY_ISC_PATH, action='status', status=429, retry_after=RETRY_AFTER, rate=0.3),
-                  dict(path_regex=ANY_ISC_PATH, action='status', status=503, rate=0.2)], 4),
+                  dict(path_regex=ANY_ISC_PATH, action='status', status=503, retry_after=RETRY_AFTER, rate=0.2)], 4),
     'isc_prod': ([dict(path_regex=ANY_ISC_PATH, action='reset', rate=0.1)], 72),
 }
 
@@ -159,7 +160,7 @@ def test_pat_rotation_under_429_and_503_leaves_one_token_per_name(environments, 
         tenant.emulator.set_clock_offset(tenant.name, 0)
         emulator.set_faults(tenant.name, [
             dict(path_regex=ANY_ISC_PATH, action='status', status=429, retry_after=RETRY_AFTER, rate=0.2),
-            dict(path_regex=ANY_ISC_PATH, action='status', status=503, rate=0.1)], seed=5)
+            dict(path_regex=ANY_ISC_PATH, action='status', status=503, retry_after=RETRY_AFTER, rate=0.1)], seed=5)
         tenant.clear_requests()
     extra = dict(personal_access_tokens_rotate=['job-a', 'job-b'], personal_access_tokens_max_age_days=30,
                  personal_access_tokens_secrets_dir=str(tmp_path / 'secrets'), isc_max_retries=10)
