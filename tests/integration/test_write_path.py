@@ -298,7 +298,7 @@ KILL_POINTS = dict((('after-1st-create', ('POST', 1)), ('after-2nd-rename', ('PA
                     ('after-5th-create', ('POST', 5)), ('after-7th-rename', ('PATCH', 7))))
 # Seconds the emulator holds back the request that follows a scenario's kill point: longer than the other scenarios
 # of the run take to reach theirs, and than a rerun takes to start.
-HELD_BACK = 6
+HELD_BACK = 5
 
 
 def kill_point_faults(point, action):
