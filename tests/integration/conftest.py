@@ -95,15 +95,17 @@ def pytest_collection_modifyitems(config, items):
 # last, so a long file that starts last keeps the leg going while the other worker idles. The files named here start
 # first (in this order), the others follow in their collection order.
 LONGEST_FILES = (
-    'test_roles.py',  # ~45 s
-    'test_write_path.py',  # ~42 s
+    'test_roles.py',  # ~55 s
+    'test_write_path.py',  # ~35 s
+    'test_fault_tolerance.py',  # ~21 s
     'test_async_become.py',  # ~20 s
-    'test_fault_tolerance.py',  # ~20 s
-    'test_bad_input.py',  # ~16 s
-    'test_awx.py',  # ~12 s
+    'test_awx.py',  # ~18 s
+    'test_lookup.py',  # ~15 s
+    'test_bad_input.py',  # ~15 s
+    'test_personal_access_token.py',  # ~14 s
+    'test_emulator_conformance.py',  # ~13 s
     'test_oauth_client.py',  # ~12 s
-    'test_personal_access_token.py',  # ~12 s
-    'test_lookup.py',  # ~11 s
+    'test_leaks.py',  # ~9 s
 )
 
 
