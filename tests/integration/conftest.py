@@ -160,10 +160,14 @@ def collections_path(tmp_path_factory):
 CASE_TENANTS = ['case%02d' % n for n in range(1, 49)]
 
 
+# The tenants tests call by name: acme, and the example inventory's environments.
+NAMED_TENANTS = ['acme'] + list(ENVIRONMENTS)
+
+
 @pytest.fixture(scope='session')
 def emulator():
     # Every request the collection sends, and every answer, is checked against the published spec of its API version.
-    with Emulator(tenants=['acme', 'dev', 'test', 'prod'] + CASE_TENANTS, openapi_spec=SPEC) as emu:
+    with Emulator(tenants=NAMED_TENANTS + CASE_TENANTS, openapi_spec=SPEC) as emu:
         yield emu
 
 
@@ -389,7 +393,9 @@ CREATE_SHAPES = ('spec', 'null-create-fields')
 
 @pytest.fixture(params=CREATE_SHAPES)
 def create_shape(request, emulator):
-    """Runs a test once per OAuth client create-answer shape, on every tenant of the session emulator.
+    """Runs a test once per OAuth client create-answer shape, on every tenant of the session emulator that tests call
+    by name (NAMED_TENANTS: a batch restarts its case tenants with their start-up settings, so a case sets a shape in
+    its prepare).
 
     'spec': an unset businessName/homepageUrl is "" and unset redirectUris [] in the create answer, as
     CreateOAuthClientResponse declares them (required, non-nullable); 'null-create-fields': null there, as some real
@@ -398,10 +404,10 @@ def create_shape(request, emulator):
     ``@pytest.mark.usefixtures('create_shape')`` or as an argument.
     """
     quirks = [] if request.param == 'spec' else [request.param]
-    for tenant in emulator.tenants:
+    for tenant in NAMED_TENANTS:
         emulator.update_settings(tenant, quirks=quirks)
     yield request.param
-    for tenant in emulator.tenants:
+    for tenant in NAMED_TENANTS:
         emulator.update_settings(tenant, quirks=[])
 
 
@@ -409,10 +415,11 @@ def create_shape(request, emulator):
 def list_paging(request, emulator):
     """Runs a test once with list answers holding every object (what the list operations declare: no paging) and
     once with ISC's standard collection default (at most 250 objects when no ``limit`` is sent), on every tenant of
-    the session emulator. Seed the objects with ``emulator.seed(tenant, oauth_clients={"count": 300, ...})``
-    rather than through creates. Yields the default page size (None or 250)."""
-    for tenant in emulator.tenants:
+    the session emulator that tests call by name (NAMED_TENANTS, as create_shape). Seed the objects with
+    ``emulator.seed(tenant, oauth_clients={"count": 300, ...})`` rather than through creates. Yields the default page
+    size (None or 250)."""
+    for tenant in NAMED_TENANTS:
         emulator.update_settings(tenant, default_page_size=request.param)
     yield request.param
-    for tenant in emulator.tenants:
+    for tenant in NAMED_TENANTS:
         emulator.update_settings(tenant, default_page_size=None)
