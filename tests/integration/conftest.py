@@ -103,7 +103,6 @@ LONGEST_FILES = (
     'test_lookup.py',  # ~15 s
     'test_bad_input.py',  # ~15 s
     'test_personal_access_token.py',  # ~14 s
-    'test_emulator_conformance.py',  # ~13 s
     'test_oauth_client.py',  # ~12 s
     'test_leaks.py',  # ~9 s
 )
