@@ -370,7 +370,7 @@ def provisional_clients(tenant):
 
 @pytest.mark.parametrize('everything', [True, False], ids=['with-workers', 'group-only'])
 def test_kill_9_of_the_whole_run_then_rerun_converges(emulator, own_tenants, collections_path, tmp_path, everything,
-                                                     spared_workers):
+                                                      spared_workers):
     """Killed with its task workers (a crash), or only its process group (a cancelled job whose detached workers
     finish the task they had begun while the rerun starts: the write lock keeps them from creating twice), at each
     point of KILL_POINTS: a scenario each, on a host and a tenant of its own, in one run.
