@@ -126,7 +126,6 @@ from ansible_collections.sailpoint_isc.oauth.plugins.plugin_utils import _isc_ca
 _isc_cached_imports.install()
 
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_auth import TokenProvider
-from ansible_collections.sailpoint_isc.oauth.plugins.plugin_utils._isc_cached_definitions import DefinitionsCache
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_errors import IscError
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_login_options import (
     CHECKED_OPTIONS as LOGIN_OPTIONS,
@@ -134,6 +133,7 @@ from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_login_opt
 )
 from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_options import resolve_connection
 from ansible_collections.sailpoint_isc.oauth.plugins.plugin_utils import _isc_core_internals as core_internals
+from ansible_collections.sailpoint_isc.oauth.plugins.plugin_utils._isc_cached_definitions import DefinitionsCache
 from ansible_collections.sailpoint_isc.oauth.plugins.plugin_utils._isc_plugin_options import (
     PluginOptionAdapter,
     strict_typed_options,
