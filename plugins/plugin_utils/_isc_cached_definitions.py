@@ -27,10 +27,11 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 
 from ansible import constants as C
 from ansible.release import __version__ as ANSIBLE_CORE_VERSION
+
+from ansible_collections.sailpoint_isc.oauth.plugins.module_utils._isc_files import write_atomically
 
 # Changed whenever what is kept, or how, changes: an older file then simply misses.
 _FORMAT = 1
@@ -92,18 +93,10 @@ class DefinitionsCache(object):
             text = json.dumps(dict(key=key, definitions=definitions), sort_keys=True)
         except (TypeError, ValueError):  # a value JSON cannot hold (a YAML date, say): parsed every time, as before
             return False
-        directory = os.path.dirname(self.path)
         try:
-            os.makedirs(directory, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(prefix='.options-', dir=directory)
-            try:
-                with os.fdopen(handle, 'w') as stream:
-                    stream.write(text)
-                os.chmod(temporary, 0o644)  # documentation, readable as the plugin file is (mkstemp made it 0600)
-                os.replace(temporary, self.path)  # whole or not at all, also with several workers writing at once
-            except BaseException:
-                os.unlink(temporary)
-                raise
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            write_atomically(self.path, text)  # whole or not at all, also with several workers writing at once
+            os.chmod(self.path, 0o644)  # documentation, readable as the plugin file is (written 0600)
         except OSError:
             return False
         return True
