@@ -20,19 +20,22 @@ leaves a marker file, which must never appear.
 Cases that currently fail because of a production bug are marked xfail(strict=True) with the bug in the reason; they
 pass (and so fail as XPASS) once it is fixed.
 
-All cases run in two ansible-playbook runs on the acme tenant (the modules and the lookup, then the roles) through the
-shared runner (tests/isc_playbook_runner.py); with `--dist loadfile` one pytest-xdist worker runs this whole file.
+All cases run in two ansible-playbook runs at the same time, each on a tenant of its own (the modules and the lookup on
+acme, the roles on another), through the shared runner (tests/isc_playbook_runner.py); with `--dist loadfile` one
+pytest-xdist worker runs this whole file.
 """
 
 from __future__ import annotations
 
 import base64
+import concurrent.futures
 import json
 import re
 from pathlib import Path
 
 import pytest
 
+from conftest import CASE_TENANTS
 from isc_playbook_runner import ADMIN
 from isc_playbook_runner import CONTROLLER, MODULE_PATH, playbook_environment, run_playbook, tenant_environment
 
@@ -42,7 +45,6 @@ MODULES = ('isc_oauth_client', 'isc_oauth_client_info', 'isc_personal_access_tok
            'isc_token_info')
 LOOKUP = 'isc_access_token'
 ROLES = ('api_clients', 'personal_access_tokens')
-TENANT = 'acme'
 WRITES = ('POST', 'PATCH', 'PUT', 'DELETE')
 # Hosts named after their execution path.
 INVENTORY = '\n'.join(('controller ' + CONTROLLER.split(' ', 1)[1], 'module_path ' + MODULE_PATH.split(' ', 1)[1]))
@@ -573,7 +575,8 @@ def _playbook(target, cases, tenant_url, work):
 
 
 def _run_group(targets, collections_path, emulator, tenant, work):
-    """One ansible-playbook run of every case of targets, on a tenant reset before and after."""
+    """One ansible-playbook run of every case of targets, on a tenant reset before (with its start-up settings) and
+    after."""
     tenant_url = emulator.base_urls[tenant]
     work.mkdir(parents=True)
     (work / 'unsafe.yml').write_text(UNSAFE_VARS % dict(marker=work / MARKER))
@@ -587,7 +590,7 @@ def _run_group(targets, collections_path, emulator, tenant, work):
         ISC_TEST_EMULATOR_CONTROL=tenant_url + '/__emulator', ISC_TEST_COUNTED_TASKS=','.join(MARKED)))
     if not set(targets) & set(ROLES):  # roles take the connection from host variables, as in the example inventory
         env.update(tenant_environment(tenant_url))
-    emulator.reset(tenant)
+    emulator.reset(tenant, settings=True)
     try:
         run = run_playbook(work / 'playbook.yml', env, work, inventory=INVENTORY)
         return dict(rc=run.rc, output=run.output, results=run.results, seconds=round(run.seconds, 1),
@@ -597,19 +600,23 @@ def _run_group(targets, collections_path, emulator, tenant, work):
         emulator.reset(tenant)
 
 
-# Two ansible-playbook runs: the modules and the lookup (connection from SAIL_* variables), then the roles (connection
+# Two ansible-playbook runs: the modules and the lookup (connection from SAIL_* variables), and the roles (connection
 # from host variables). Task names carry the case id, so each case finds its own results and requests.
 GROUPS = {'modules-and-lookup': MODULES + (LOOKUP,), 'roles': ROLES}
+# The tenant of each group. Every request is attributed to its case by the tenant's request count after each case, so
+# the two runs, which go on at the same time (each run's tasks one after another, on one host at a time, leave a core
+# idle), need a tenant each: acme, and the first of the case-batch tenants (this file runs no case batch).
+TENANTS = {'modules-and-lookup': 'acme', 'roles': CASE_TENANTS[0]}
 
 
 @pytest.fixture(scope='module')
 def runs(collections_path, emulator, tmp_path_factory):
     """Every target's playbook outcome."""
     directory = tmp_path_factory.mktemp('bad-input')
-    runs = {}
-    for group, targets in GROUPS.items():
-        outcome = _run_group(targets, collections_path, emulator, TENANT, directory / group)
-        runs.update((target, outcome) for target in targets)
+    with concurrent.futures.ThreadPoolExecutor(len(GROUPS)) as pool:
+        outcomes = dict((group, pool.submit(_run_group, targets, collections_path, emulator, TENANTS[group],
+                                            directory / group)) for group, targets in GROUPS.items())
+    runs = dict((target, outcomes[group].result()) for group, targets in GROUPS.items() for target in targets)
     return dict(runs=runs, marker_exists=any((directory / g / MARKER).exists() for g in GROUPS))
 
 
