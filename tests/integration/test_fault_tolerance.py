@@ -10,13 +10,14 @@ hit the requests they are meant for, so none can pass without them.
 from __future__ import annotations
 
 import collections
+import concurrent.futures
 import datetime
 import json
 
 import pytest
 
 from conftest import Tenant
-from isc_playbook_runner import ADMIN
+from isc_playbook_runner import ADMIN, playbook_environment, run_playbook, tenant_environment
 from isc_emulator.tenant import TOKEN_PATH
 from isc_emulator.harness import Emulator
 
@@ -180,29 +181,43 @@ def test_pat_rotation_under_429_and_503_leaves_one_token_per_name(environments, 
     assert second.rc == 0 and all(r['result'].get('changed') is not True for r in second.results)
 
 
-def test_token_expiring_mid_run_is_renewed_without_a_failed_task(ansible):
-    # Tokens of 4 s (renewed when less than half their life is left) over a run of more than 3 s: real time on the
-    # controller is what the renewal decides on, so a short lifetime stands in for a long run.
+# Tokens of 4 s (renewed when less than half their life is left) over a run of more than 3 s: real time on the
+# controller is what the renewal decides on, so a short lifetime stands in for a long run.
+TOKEN_EXPIRING_RUN = '''
+- hosts: localhost
+  gather_facts: false
+  tasks:
+''' + ''.join('''
+    - name: list %d
+      sailpoint_isc.oauth.isc_oauth_client_info:
+    - name: wait %d
+      ansible.builtin.pause: {seconds: 1}
+''' % (n, n) for n in range(3)) + '''
+    - name: list after the renewal margin
+      sailpoint_isc.oauth.isc_oauth_client_info:
+'''
+
+
+@pytest.fixture(scope='module', autouse=True)
+def token_expiring_run(collections_path, tmp_path_factory):
+    """The run of test_token_expiring_mid_run_is_renewed_without_a_failed_task on an emulator of its own, started in
+    the background when the module starts (the test waits for it): it spends most of its time in its pauses, which the
+    other tests' runs use meanwhile. Yields the tenant and the pending PlaybookRun (a Future)."""
     with Emulator(tenants=['solo'], pat_token_validity=4) as short_lived:
         tenant = Tenant(short_lived, 'solo')
-        tasks = ''.join('''
-        - name: list %d
-          sailpoint_isc.oauth.isc_oauth_client_info:
-        - name: wait %d
-          ansible.builtin.pause: {seconds: 1}
-''' % (n, n) for n in range(3)) + '''
-        - name: list after the renewal margin
-          sailpoint_isc.oauth.isc_oauth_client_info:
-'''
-        run = ansible('''
-    - hosts: localhost
-      gather_facts: false
-      tasks:
-''' + tasks, env=dict(SAIL_BASE_URL=tenant.base_url, SAIL_CLIENT_ID=ADMIN['client_id'],
-                      SAIL_CLIENT_SECRET=ADMIN['client_secret']), leak_scan=False).assert_ok()
-        assert not [r for r in run.results if r['status'] == 'failed']
-        assert len(tenant.token_requests()) >= 2, 'a 4 s token over a 3 s run must have been renewed'
-        assert all(r['status'] == 200 for r in tenant.requests())  # renewed before expiry: not even one 401
+        work = tmp_path_factory.mktemp('token-expiring')
+        env = playbook_environment(collections_path, work, results_file=work / 'results.jsonl',
+                                   extra=tenant_environment(tenant.base_url))
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            yield tenant, pool.submit(run_playbook, TOKEN_EXPIRING_RUN, env, work, verbosity=4, timeout=600)
+
+
+def test_token_expiring_mid_run_is_renewed_without_a_failed_task(token_expiring_run):
+    tenant, pending = token_expiring_run
+    run = pending.result().assert_ok()
+    assert not [r for r in run.results if r['status'] == 'failed']
+    assert len(tenant.token_requests()) >= 2, 'a 4 s token over a 3 s run must have been renewed'
+    assert all(r['status'] == 200 for r in tenant.requests())  # renewed before expiry: not even one 401
 
 
 # A budget of 10 requests per 2 s: the role's creates ask for about 20 a second, so an unpaced run would exceed it.
