@@ -1,8 +1,8 @@
 """Run ansible-playbook against the ISC emulator: the one runner of the integration tests, the benchmarks and the demo.
 
-* :func:`playbook_environment` builds the environment of a run: the installed collection, the test callback and
-  connection plugins, a private Ansible home and temporary directory, a private token cache, and nothing inherited
-  from the caller's ``SAIL_*``, ``ISC_*`` or ``ANSIBLE_*`` variables.
+* :func:`playbook_environment` builds the environment of a run: the installed collection, the test callback,
+  connection and lookup plugins, a private Ansible home and temporary directory, a private token cache, and nothing
+  inherited from the caller's ``SAIL_*``, ``ISC_*`` or ``ANSIBLE_*`` variables.
 * :func:`run_playbook` runs one playbook with it and returns a :class:`PlaybookRun`: exit code, output, the wall
   time (``time.perf_counter``) and every task result the ``isc_test_results`` callback recorded.
 * :class:`~isc_emulator.tenant.Tenant` (from the emulator package) is one tenant as a test, a benchmark or the demo
@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 INTEGRATION = ROOT / 'tests' / 'integration'
 CALLBACK_PLUGINS = INTEGRATION / 'callback_plugins'
 CONNECTION_PLUGINS = INTEGRATION / 'connection_plugins'
+LOOKUP_PLUGINS = INTEGRATION / 'lookup_plugins'
 # The published OpenAPI documents, one per API version (the emulator validates each call against its own version's).
 OPENAPI_SPEC = ROOT / 'tests' / 'openapi'
 BIN = Path(sys.executable).parent
@@ -83,6 +84,7 @@ def playbook_environment(collections_path, work, token_cache_dir=None, results_f
         ANSIBLE_COLLECTIONS_PATH=str(collections_path),
         ANSIBLE_CALLBACK_PLUGINS=str(CALLBACK_PLUGINS),
         ANSIBLE_CONNECTION_PLUGINS=str(CONNECTION_PLUGINS),
+        ANSIBLE_LOOKUP_PLUGINS=str(LOOKUP_PLUGINS),
         ANSIBLE_NOCOLOR='1',
         ANSIBLE_RETRY_FILES_ENABLED='0',
         ANSIBLE_LOCAL_TEMP=str(work / 'tmp'),
