@@ -17,7 +17,7 @@ import json
 import pytest
 
 from conftest import Tenant
-from isc_playbook_runner import ADMIN, playbook_environment, run_playbook, tenant_environment
+from isc_playbook_runner import ADMIN, ROOT, playbook_environment, run_playbook, tenant_environment
 from isc_emulator.tenant import TOKEN_PATH
 from isc_emulator.harness import Emulator
 
@@ -41,8 +41,8 @@ def definitions(names=NAMES):
             for n, name in enumerate(names)]
 
 
-def run_provisioning(ansible, inventory, secrets_dir):
-    return ansible(PROVISION, inventory=inventory, forks=3, extra_vars=dict(
+def run_provisioning(ansible, inventory, secrets_dir, playbook=PROVISION):
+    return ansible(playbook, inventory=inventory, forks=3, extra_vars=dict(
         api_clients_definitions=definitions(), api_clients_overrides={}, api_clients_purge=True,
         api_clients_purge_prefix='app-', api_clients_secrets_dir=str(secrets_dir), isc_max_retries=10))
 
@@ -73,17 +73,36 @@ def assert_declared_state(environments, secrets_dir):
             assert by_name[name]['accessTokenValiditySeconds'] == 600 + n
 
 
+# The run that settles and the one after it, which must change nothing, as two plays of one run: between them a play
+# starts each tenant's request log afresh (the host variable isc_test_tenant_control, see assert_settles), as the
+# test did between two runs.
+SETTLE_THEN_AGAIN = '''
+- ansible.builtin.import_playbook: {provision}
+- name: Between the two runs
+  hosts: isc_tenants
+  gather_facts: false
+  tasks:
+    - name: start the request log afresh
+      ansible.builtin.debug: {{var: cleared}}
+      vars:
+        cleared: "{{{{ lookup('isc_test_emulator_control', isc_test_tenant_control ~ '/requests', method='DELETE') }}}}"
+- ansible.builtin.import_playbook: {provision}
+'''.format(provision=ROOT / PROVISION)
+
+
 def assert_settles(environments, ansible, inventory, secrets_dir, emulator):
-    """Without faults, the next run reaches the declared state, and the one after changes nothing."""
-    for tenant in environments.values():
+    """Without faults, the next run reaches the declared state, and the one after changes nothing (the two runs as
+    plays of one, see SETTLE_THEN_AGAIN; the second one writes nothing, so the state after both is the first's)."""
+    for host, tenant in environments.items():
         emulator.clear_faults(tenant.name)
-    settled = run_provisioning(ansible, inventory, secrets_dir)
-    assert settled.rc == 0, settled.output[-4000:]
+        (inventory / 'host_vars' / host / 'test_control.yml').write_text(
+            'isc_test_tenant_control: %s\n' % tenant.emulator.url(tenant.name, '/__emulator'))
+    both = run_provisioning(ansible, inventory, secrets_dir, SETTLE_THEN_AGAIN)
+    assert both.rc == 0, both.output[-4000:]
     assert_declared_state(environments, secrets_dir)
-    for tenant in environments.values():
-        tenant.clear_requests()
-    again = run_provisioning(ansible, inventory, secrets_dir)
-    assert again.rc == 0 and all(r['result'].get('changed') is not True for r in again.results)
+    boundary = max(n for n, r in enumerate(both.results) if r['task'] == 'start the request log afresh')
+    again = both.results[boundary + 1:]
+    assert again and all(r['result'].get('changed') is not True for r in again)
     assert all(tenant.writes() == [] for tenant in environments.values())
 
 
