@@ -18,7 +18,7 @@ import pytest
 
 from conftest import Tenant
 from isc_playbook_runner import ADMIN, ROOT, playbook_environment, run_playbook, tenant_environment
-from isc_emulator.tenant import TOKEN_PATH
+from isc_emulator.tenant import TOKEN_PATH, WRITE_METHODS
 from isc_emulator.harness import Emulator
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -47,9 +47,11 @@ def run_provisioning(ansible, inventory, secrets_dir, playbook=PROVISION):
         api_clients_purge_prefix='app-', api_clients_secrets_dir=str(secrets_dir), isc_max_retries=10))
 
 
-def injected(tenant):
-    """What the emulator's fault rules did to this tenant's requests: (fault, method, status) -> count."""
-    return collections.Counter((r['fault'], r['method'], r['status']) for r in tenant.requests() if r.get('fault'))
+def injected(tenant, log=None):
+    """What the emulator's fault rules did to this tenant's requests (or to those of log, a part of them):
+    (fault, method, status) -> count."""
+    requests = tenant.requests() if log is None else log
+    return collections.Counter((r['fault'], r['method'], r['status']) for r in requests if r.get('fault'))
 
 
 def assert_no_twins(environments, secrets_dir):
@@ -73,37 +75,57 @@ def assert_declared_state(environments, secrets_dir):
             assert by_name[name]['accessTokenValiditySeconds'] == 600 + n
 
 
-# The run that settles and the one after it, which must change nothing, as two plays of one run: between them a play
-# starts each tenant's request log afresh (the host variable isc_test_tenant_control, see assert_settles), as the
-# test did between two runs.
-SETTLE_THEN_AGAIN = '''
-- ansible.builtin.import_playbook: {provision}
+# A job run twice as two plays of one run (one ansible-playbook start less): between them a play records how many
+# requests each environment's tenant has logged (from the host variable isc_test_tenant_control, see
+# tenant_controls), which tells the second run's requests from the first's.
+TWICE = '''
+- ansible.builtin.import_playbook: {playbook}
 - name: Between the two runs
   hosts: isc_tenants
   gather_facts: false
   tasks:
-    - name: start the request log afresh
-      ansible.builtin.debug: {{var: cleared}}
+    - name: requests so far
+      ansible.builtin.debug: {{var: counts}}
       vars:
-        cleared: "{{{{ lookup('isc_test_emulator_control', isc_test_tenant_control ~ '/requests', method='DELETE') }}}}"
-- ansible.builtin.import_playbook: {provision}
-'''.format(provision=ROOT / PROVISION)
+        counts: "{{{{ lookup('isc_test_emulator_control', isc_test_tenant_control ~ '/counts') }}}}"
+- ansible.builtin.import_playbook: {playbook}
+'''
+
+
+def twice(playbook):
+    return TWICE.format(playbook=ROOT / playbook)
+
+
+def tenant_controls(inventory, environments):
+    """Each environment of the example inventory's copy gets its tenant's control URL (for TWICE)."""
+    for host, tenant in environments.items():
+        (inventory / 'host_vars' / host / 'test_control.yml').write_text(
+            'isc_test_tenant_control: %s\n' % tenant.emulator.url(tenant.name, '/__emulator'))
+
+
+def the_two_runs(run, environments):
+    """The first and the second run of TWICE: each as (its results, {host: the requests its tenant got in it})."""
+    between = [n for n, r in enumerate(run.results) if r['task'] == 'requests so far']
+    assert between, run.output[-4000:]
+    counts = dict((run.results[n]['host'], run.results[n]['result']['counts']['requests']) for n in between)
+    logs = dict((host, tenant.requests()) for host, tenant in environments.items())
+    return ((run.results[:between[0]], dict((host, log[:counts[host]]) for host, log in logs.items())),
+            (run.results[between[-1] + 1:], dict((host, log[counts[host]:]) for host, log in logs.items())))
 
 
 def assert_settles(environments, ansible, inventory, secrets_dir, emulator):
-    """Without faults, the next run reaches the declared state, and the one after changes nothing (the two runs as
-    plays of one, see SETTLE_THEN_AGAIN; the second one writes nothing, so the state after both is the first's)."""
-    for host, tenant in environments.items():
+    """Without faults, the next run reaches the declared state, and the one after changes nothing (the two as plays
+    of one run, see TWICE; the second one writes nothing, so the state after both is the first's)."""
+    for tenant in environments.values():
         emulator.clear_faults(tenant.name)
-        (inventory / 'host_vars' / host / 'test_control.yml').write_text(
-            'isc_test_tenant_control: %s\n' % tenant.emulator.url(tenant.name, '/__emulator'))
-    both = run_provisioning(ansible, inventory, secrets_dir, SETTLE_THEN_AGAIN)
+    tenant_controls(inventory, environments)
+    both = run_provisioning(ansible, inventory, secrets_dir, twice(PROVISION))
     assert both.rc == 0, both.output[-4000:]
     assert_declared_state(environments, secrets_dir)
-    boundary = max(n for n, r in enumerate(both.results) if r['task'] == 'start the request log afresh')
-    again = both.results[boundary + 1:]
+    _settled, (again, requests) = the_two_runs(both, environments)
     assert again and all(r['result'].get('changed') is not True for r in again)
-    assert all(tenant.writes() == [] for tenant in environments.values())
+    assert all([r for r in log if r['method'] in WRITE_METHODS and r['path'] != TOKEN_PATH] == []
+               for log in requests.values())
 
 
 # Each environment under faults of its own, all in one run (the environments are provisioned in parallel anyway):
@@ -121,10 +143,10 @@ FAULTS = {
 }
 
 
-def hits(tenant, action, methods=None, status=None):
-    """How many of the tenant's requests (with one of methods) the emulator answered with that fault action (and
-    status)."""
-    return sum(n for (fault, method, answered), n in injected(tenant).items()
+def hits(tenant, action, methods=None, status=None, log=None):
+    """How many of the tenant's requests (of log, when given; with one of methods) the emulator answered with that
+    fault action (and status)."""
+    return sum(n for (fault, method, answered), n in injected(tenant, log).items()
                if fault == action and method in (methods or (method,)) and status in (None, answered))
 
 
@@ -185,10 +207,16 @@ def test_pat_rotation_under_429_and_503_leaves_one_token_per_name(environments, 
     extra = dict(personal_access_tokens_rotate=['job-a', 'job-b'], personal_access_tokens_max_age_days=30,
                  personal_access_tokens_secrets_dir=str(tmp_path / 'secrets'), isc_max_retries=10)
     inventory = example_inventory()
-    first = ansible(ROTATE, inventory=inventory, forks=3, extra_vars=extra)
-    assert first.rc == 0, first.output[-4000:]
+    tenant_controls(inventory, environments)
+    # The rotation, then a second run that must change nothing: as two plays of one run (see TWICE). The second one
+    # changes nothing, so the tokens and files after both are the first's.
+    both = ansible(twice(ROTATE), inventory=inventory, forks=3, extra_vars=extra)
+    assert both.rc == 0, both.output[-4000:]
+    (_first, first_requests), (second, _requests) = the_two_runs(both, environments)
     for host, tenant in environments.items():
-        assert hits(tenant, 'status', status=429) and hits(tenant, 'status', status=503), (host, injected(tenant))
+        log = first_requests[host]
+        assert hits(tenant, 'status', status=429, log=log) and hits(tenant, 'status', status=503, log=log), (
+            host, injected(tenant, log))
         tokens = [t for t in tenant.emulator.state(tenant.name)['personalAccessTokens']
                   if t['owner']['name'] == 'admin']
         names = sorted(t['name'] for t in tokens)
@@ -196,8 +224,7 @@ def test_pat_rotation_under_429_and_503_leaves_one_token_per_name(environments, 
         for name in ('job-a', 'job-b'):
             record = json.loads((tmp_path / 'secrets' / host / (name + '.json')).read_text())
             assert record['client_id'] == [t['id'] for t in tokens if t['name'] == name][0]
-    second = ansible(ROTATE, inventory=inventory, forks=3, extra_vars=extra)
-    assert second.rc == 0 and all(r['result'].get('changed') is not True for r in second.results)
+    assert second and all(r['result'].get('changed') is not True for r in second)
 
 
 # Tokens of 4 s (renewed when less than half their life is left) over a run of more than 3 s: real time on the
