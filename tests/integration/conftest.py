@@ -90,21 +90,30 @@ def pytest_collection_modifyitems(config, items):
     longest_files_first(items)
 
 
-# The test files that keep a worker busy longest, longest first (about that many seconds each in the main leg on a
-# quiet machine). `make integration` runs with --dist loadfile: a file runs on one worker from its first test to its
-# last, so a long file that starts last keeps the leg going while the other worker idles. The files named here start
-# first (in this order), the others follow in their collection order.
+# Every test file, longest first (about that many seconds each in the main leg, both workers busy). `make integration`
+# runs with --dist loadfile: a file runs on one worker from its first test to its last, and a worker is handed the next
+# file when it is nearly done with its own; so the long files start first, and the last ones handed out are the
+# shortest, which lets the two workers finish close together. A file not named here follows in collection order.
 LONGEST_FILES = (
-    'test_roles.py',  # ~55 s
-    'test_write_path.py',  # ~35 s
-    'test_fault_tolerance.py',  # ~21 s
-    'test_async_become.py',  # ~20 s
-    'test_awx.py',  # ~18 s
-    'test_lookup.py',  # ~15 s
-    'test_bad_input.py',  # ~15 s
-    'test_personal_access_token.py',  # ~14 s
-    'test_oauth_client.py',  # ~12 s
+    'test_roles.py',  # ~42 s
+    'test_write_path.py',  # ~36 s
+    'test_fault_tolerance.py',  # ~30 s
+    'test_async_become.py',  # ~18 s
+    'test_lookup.py',  # ~17 s
+    'test_personal_access_token.py',  # ~16 s
+    'test_bad_input.py',  # ~14 s
+    'test_oauth_client.py',  # ~13 s
     'test_leaks.py',  # ~9 s
+    'test_awx.py',  # ~8 s
+    'test_connection_variables.py',  # ~6 s
+    'test_execution_paths.py',  # ~4 s
+    'test_emulator_conformance.py',  # ~4 s
+    'test_token_info.py',  # ~3.5 s
+    'test_pacing.py',  # ~2.5 s
+    'test_token_cache_without_cryptography.py',  # ~1.5 s
+    'test_credential_files.py',  # ~1.2 s
+    'test_artifact.py',  # <1 s
+    'test_client_against_emulator.py',  # <1 s
 )
 
 
