@@ -41,9 +41,11 @@ def role_variables(names, secrets_dir, **role_vars):
     return variables
 
 
-def summary(run, host=None):
-    """The last api_clients_summary the role set as a fact in the run (for host, when given)."""
-    facts = [r['result'].get('ansible_facts', {}) for r in run.results if host in (None, r['host'])]
+def summary(run, host=None, results=None):
+    """The last api_clients_summary the role set as a fact in the run, or in results (a part of the run's), for host
+    when given."""
+    facts = [r['result'].get('ansible_facts', {}) for r in (run.results if results is None else results)
+             if host in (None, r['host'])]
     return [f['api_clients_summary'] for f in facts if f.get('api_clients_summary')][-1]
 
 
@@ -207,7 +209,8 @@ def my_tokens(tenant):
 
 # The kill -9 tests run their scenarios in one run, each on an inventory host and an emulator tenant of its own (and a
 # directory of its own for its secrets): the emulator holds back the request that follows each scenario's kill point,
-# and the run is killed once every scenario's is held. A rerun, and a third run, take one run over the scenarios too.
+# and the run is killed once every scenario's is held. A rerun takes one run over the scenarios too (and the third run
+# of the whole-run kill test is a second play of it).
 
 SCENARIOS_AT_ONCE = 4  # the most scenarios a test runs at once
 
@@ -325,6 +328,16 @@ ROLE_ON_EVERY_HOST = '''
   roles:
     - sailpoint_isc.oauth.api_clients
 '''
+# The rerun after a kill, then the third run that must find nothing to do, as two plays of one run (one
+# ansible-playbook start less); the play between them marks where the third run's results begin.
+RERUN_THEN_THIRD_RUN = ROLE_ON_EVERY_HOST + '''
+- name: Between the rerun and the third run
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: the rerun is done
+      ansible.builtin.debug: {msg: the third run follows}
+''' + ROLE_ON_EVERY_HOST
 
 
 def each_host_inventory(work, hosts):
@@ -395,20 +408,21 @@ def test_kill_9_of_the_whole_run_then_rerun_converges(emulator, own_tenants, col
         emulator.clear_faults(tenant.name)
     # What the crash left (nothing of it runs on); a cancel's workers may settle their own before the rerun looks.
     leftovers = dict((point, provisional_clients(tenants[point]) if everything else []) for point in KILL_POINTS)
-    rerun = run_on_each_host(emulator, collections_path, tmp_path / 'rerun', ROLE_ON_EVERY_HOST, hosts,
-                             token_cache_dir, leak_scan=True).assert_ok()
+    both = run_on_each_host(emulator, collections_path, tmp_path / 'rerun', RERUN_THEN_THIRD_RUN, hosts,
+                            token_cache_dir, leak_scan=True).assert_ok()
+    between = [n for n, r in enumerate(both.results) if r['task'] == 'the rerun is done']
+    assert len(between) == len(KILL_POINTS), both.output[-4000:]
+    rerun, third = both.results[:between[0]], both.results[between[-1] + 1:]
     for point in KILL_POINTS:
+        # The state after both runs: the third one found nothing to do (below), so it is the rerun's; nor did a late
+        # writer change anything.
         assert_converged(tenants[point], CLIENT_NAMES, secrets_dir(point))
-        recovered = summary(rerun, host=point)['recovered']
+        recovered = summary(both, host=point, results=rerun)['recovered']
         assert all(entry['action'] in ('deleted', 'adopted') for entry in recovered), (point, recovered)
         unreported = set(c['id'] for c in leftovers[point]) - set(entry['id'] for entry in recovered)
         assert not unreported, '%s: leftovers of the killed run that the rerun did not report: %s' % (
             point, [c['name'] for c in leftovers[point] if c['id'] in unreported])
-    third = run_on_each_host(emulator, collections_path, tmp_path / 'third-run', ROLE_ON_EVERY_HOST, hosts,
-                             token_cache_dir).assert_ok()
-    for point in KILL_POINTS:
-        assert sorted(summary(third, host=point)['unchanged']) == CLIENT_NAMES, point
-        assert_converged(tenants[point], CLIENT_NAMES, secrets_dir(point))  # nor did a late writer change anything
+        assert sorted(summary(both, host=point, results=third)['unchanged']) == CLIENT_NAMES, point
 
 
 ROTATION_STEPS = {'create': 'POST', 'delete': 'DELETE', 'rename': 'PATCH'}
@@ -433,16 +447,16 @@ def test_kill_9_during_a_pat_rotation_then_rerun_converges(emulator, own_tenants
     tenants = dict(zip(ROTATION_STEPS, own_tenants))
     token_cache_dir = tmp_path / 'token-cache'
 
-    def secret_file(step):
-        return tmp_path / step / 'secrets' / 'ci.json'
+    def secret_file(verb):
+        return tmp_path / verb / 'secrets' / 'ci.json'
 
     old_ids = {}
-    for step, tenant in tenants.items():
+    for verb, tenant in tenants.items():
         tenant.api('POST', '/personal-access-tokens/v1', json=dict(name='ci', userAwareTokenNeverExpires=True))
-        old_ids[step] = my_tokens(tenant)[0]['id']
-        emulator.set_faults(tenant.name, [dict(method=ROTATION_STEPS[step], path_regex='^/personal-access-tokens/v1',
+        old_ids[verb] = my_tokens(tenant)[0]['id']
+        emulator.set_faults(tenant.name, [dict(method=ROTATION_STEPS[verb], path_regex='^/personal-access-tokens/v1',
                                                action='delay', delay=HELD_BACK, count=1)])
-    hosts = dict((step, (tenants[step], dict(pat_secret_file=str(secret_file(step))))) for step in ROTATION_STEPS)
+    hosts = dict((verb, (tenants[verb], dict(pat_secret_file=str(secret_file(verb))))) for verb in ROTATION_STEPS)
     process = start_on_each_host(collections_path, tmp_path / 'killed', PAT_ROTATION % dict(regenerate='true'),
                                  hosts, token_cache_dir)
     # Killed once every held-back request has reached the emulator.
@@ -456,15 +470,15 @@ def test_kill_9_during_a_pat_rotation_then_rerun_converges(emulator, own_tenants
         wait_for(functools.partial(late_arrival_landed, tenant), HELD_BACK + 60)
     run_on_each_host(emulator, collections_path, tmp_path / 'rerun-after-they-landed', rerun, hosts, token_cache_dir,
                      leak_scan=True).assert_ok()
-    for step, tenant in tenants.items():
+    for verb, tenant in tenants.items():
         tokens = my_tokens(tenant)
-        assert [t['name'] for t in tokens] == ['ci'], (step, [t['name'] for t in tokens])
-        if step == 'create':
-            assert tokens[0]['id'] == old_ids[step]  # never delivered: the replacement is removed, the old one stays
+        assert [t['name'] for t in tokens] == ['ci'], (verb, [t['name'] for t in tokens])
+        if verb == 'create':
+            assert tokens[0]['id'] == old_ids[verb]  # never delivered: the replacement is removed, the old one stays
         else:
             # Delivered before the kill: the rotation is finished, and the secret on disk is the live token's.
-            assert tokens[0]['id'] != old_ids[step], step
-            assert json.loads(secret_file(step).read_text())['client_id'] == tokens[0]['id'], step
+            assert tokens[0]['id'] != old_ids[verb], verb
+            assert json.loads(secret_file(verb).read_text())['client_id'] == tokens[0]['id'], verb
 
 
 def late_arrival_landed(tenant):
