@@ -1,7 +1,8 @@
 """Task lists of case batches (isc_playbook_runner.Case) written from Python values, and reading their results.
 
 * :func:`task` / :func:`failing`: a task of the collection with its options as a dict (JSON is YAML); :func:`step`:
-  a task of any action (ansible.builtin.copy, set_fact, ...).
+  a task of any action (ansible.builtin.copy, set_fact, ...); :func:`keep`: a task keeping a value in a file for the
+  test, unseen in the output.
 * :func:`emulator_control`, :func:`set_faults`, :func:`clear_faults`, :func:`tenant_state`: the case's tenant's test
   controls (``/__emulator/...``, never logged, faulted or validated) called from a task of the case. Where a test of
   separate runs set faults, cleared them or looked at the tenant's state between two runs, its case does it between
@@ -38,6 +39,14 @@ def task(name, module, options=None, **keywords):
 def failing(name, module, options=None, **keywords):
     """A task expected to fail: with ignore_errors, so that the case goes on (its status is 'failed')."""
     return task(name, module, options, ignore_errors=True, **keywords)
+
+
+def keep(name, path, text, **keywords):
+    """A task writing text (a template, such as what a no_log task registered) to the file path as one line, for the
+    test to read after the run, with no_log: lineinfile is one module process (copy takes two, a stat and the copy).
+    keywords: more task keywords (see step)."""
+    return step(name, 'ansible.builtin.lineinfile', dict(path=path, line=text, create=True, mode='0600'), no_log=True,
+                **keywords)
 
 
 def emulator_control(name, control, method='GET', body=None, **keywords):

@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from case_tasks import emulator_control, failed, failing, ok, step, task
+from case_tasks import emulator_control, failed, failing, keep, ok, task
 from conftest import CREATE_SHAPES, case_of
 from isc_playbook_runner import Case, EXECUTION_PATHS
 
@@ -398,9 +398,8 @@ def test_plain_user_gets_a_clear_403(batch):
 
 
 SAVED_SECRET = 'no-secret-at-vvvv.json'  # in the batch's working directory (the playbook's), which no scan reads
-STORE_THE_SECRET = step('store', 'ansible.builtin.copy', dict(
-    dest='{{ playbook_dir }}/' + SAVED_SECRET, mode='0600',
-    content="{{ {'id': made.client_id, 'secret': made.client_secret} | to_json }}"), no_log=True)
+STORE_THE_SECRET = keep('store', '{{ playbook_dir }}/' + SAVED_SECRET,
+                        "{{ {'id': made.client_id, 'secret': made.client_secret} | to_json }}")
 CASES += [Case('no-secret-at-vvvv', task('create', CLIENT, BASIC, register='made', no_log=True, diff=True)
                + STORE_THE_SECRET
                + task('recreate with diff', CLIENT, dict(BASIC, scope=['a:b'], recreate=True), no_log=True, diff=True)

@@ -14,7 +14,7 @@ import json
 
 import pytest
 
-from case_tasks import clear_faults, failed, failing, ok, set_faults, step, task, tenant_state
+from case_tasks import clear_faults, failed, failing, keep, ok, set_faults, step, task, tenant_state
 from conftest import case_of
 from isc_playbook_runner import ADMIN, EXECUTION_PATHS, USER, Case
 
@@ -482,11 +482,9 @@ def test_info_all_tokens_needs_admin(batch):
 KEPT = '{{ playbook_dir }}/no-secret-%s.json'
 CASES.append(Case('no-secret-at-vvvv', ''.join([
     task('create', PAT, NEVER, register='made', no_log=True, diff=True),
-    step('keep', 'ansible.builtin.copy', dict(dest=KEPT % 'made', content='{{ made | to_json }}', mode='0600'),
-         no_log=True, diff=True),
+    keep('keep', KEPT % 'made', '{{ made | to_json }}', diff=True),
     task('rotate', PAT, dict(NEVER, regenerate=True), register='rotated', no_log=True, diff=True),
-    step('keep rotated', 'ansible.builtin.copy', dict(dest=KEPT % 'rotated', content='{{ rotated | to_json }}',
-                                                      mode='0600'), no_log=True, diff=True),
+    keep('keep rotated', KEPT % 'rotated', '{{ rotated | to_json }}', diff=True),
     task('update with diff', PAT, dict(NEVER, scope=['idn:sources:read']), diff=True),
     task('info', PAT_INFO, diff=True),
 ]), compat=True))

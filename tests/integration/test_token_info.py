@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from case_tasks import failed, failing, ok, step, task
+from case_tasks import failed, failing, keep, ok, task
 from conftest import case_of
 from isc_playbook_runner import ADMIN, EXECUTION_PATHS, USER, Case
 
@@ -103,8 +103,7 @@ SAVED_TOKEN = 'token.txt'  # below the batch's work directory, the playbook's di
 CASES.append(Case('return-token', ''.join([
     task('info', TOKEN_INFO, dict(client_id=ADMIN['client_id'], client_secret='{{ admin_client_secret }}',
                                   return_token=True), register='info', no_log=True),
-    step('save', 'ansible.builtin.copy', dict(content='{{ info.access_token }}',
-                                              dest='{{ playbook_dir }}/' + SAVED_TOKEN, mode='0600'), no_log=True),
+    keep('save', '{{ playbook_dir }}/' + SAVED_TOKEN, '{{ info.access_token }}'),
     task('given', TOKEN_INFO, dict(access_token='{{ info.access_token }}')),
 ]), hostvars=dict(NO_CREDENTIALS, **ADMIN_SECRET_VARIABLES)))
 
