@@ -33,6 +33,9 @@ INTEGRATION = ROOT / 'tests' / 'integration'
 CALLBACK_PLUGINS = INTEGRATION / 'callback_plugins'
 CONNECTION_PLUGINS = INTEGRATION / 'connection_plugins'
 LOOKUP_PLUGINS = INTEGRATION / 'lookup_plugins'
+ACTION_PLUGINS = INTEGRATION / 'action_plugins'
+# Test-only module names (each the name of a test action plugin, which runs instead of it).
+LIBRARY = INTEGRATION / 'library'
 # The published OpenAPI documents, one per API version (the emulator validates each call against its own version's).
 OPENAPI_SPEC = ROOT / 'tests' / 'openapi'
 BIN = Path(sys.executable).parent
@@ -85,6 +88,8 @@ def playbook_environment(collections_path, work, token_cache_dir=None, results_f
         ANSIBLE_CALLBACK_PLUGINS=str(CALLBACK_PLUGINS),
         ANSIBLE_CONNECTION_PLUGINS=str(CONNECTION_PLUGINS),
         ANSIBLE_LOOKUP_PLUGINS=str(LOOKUP_PLUGINS),
+        ANSIBLE_ACTION_PLUGINS=str(ACTION_PLUGINS),
+        ANSIBLE_LIBRARY=str(LIBRARY),
         ANSIBLE_NOCOLOR='1',
         ANSIBLE_RETRY_FILES_ENABLED='0',
         ANSIBLE_LOCAL_TEMP=str(work / 'tmp'),
@@ -242,7 +247,8 @@ class Case(object):
     a file whose tests are not all compat tests: see COMPAT_TESTS in tests/integration/conftest.py).
 
     The play runs with the free strategy: a task that bypasses the host loop (ansible.builtin.pause) ends the whole
-    play there; wait with ansible.builtin.wait_for instead.
+    play there; wait with a task such as ansible.builtin.debug of lookup('ansible.builtin.pipe', 'sleep 1') instead
+    (ansible.builtin.wait_for also waits, in a module process of its own).
     """
 
     def __init__(self, name, tasks, path='controller', hostvars=None, prepare=None, compat=False):
