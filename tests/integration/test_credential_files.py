@@ -19,8 +19,9 @@ from isc_playbook_runner import Case
 pytestmark = pytest.mark.integration
 
 SECRET = 'f' * 64
-# Per case: the batch's work directory is the parent of the directory of the case's task file.
-DIRECTORY = '{{ isc_test_case_tasks | dirname | dirname }}/secrets-{{ inventory_hostname }}'
+# Per case, below the batch's work directory: the playbook's directory (also the parent of the directory of the
+# case's task file), named without a filter (a template naming one loads every filter plugin in its worker).
+DIRECTORY = '{{ playbook_dir }}/secrets-{{ inventory_hostname }}'
 
 
 def directory_of(case):

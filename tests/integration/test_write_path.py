@@ -73,7 +73,7 @@ def assert_converged(tenant, names, secrets_dir):
 # host and a tenant each, whose tasks include the role as often as the scenario ran it, with the connection from the
 # host's isc_* variables; where the test looked at the tenant or changed its faults between two runs, the case does
 # it between two tasks. Each case writes its secrets below a directory of its own (SECRETS).
-SECRETS = '{{ isc_test_case_tasks | dirname | dirname }}/secrets/{{ inventory_hostname }}'
+SECRETS = '{{ playbook_dir }}/secrets/{{ inventory_hostname }}'
 SHARED_FILE_NAMES = ['app:ci', 'app_ci', 'app ci', 'app-é', 'x' * 252]
 RECREATE = [dict(CLIENT, name='app-ci', scope=['idn:sources:read'], recreate=True)]
 PAT_NAMES = ['job-a', 'job-b', 'job-c']
