@@ -326,7 +326,9 @@ def case_inventory(cases, tenants, work, prepared=None):
         tasks_file = Path(work) / 'cases' / (case.name + '.yml')
         tasks_file.parent.mkdir(parents=True, exist_ok=True)
         tasks_file.write_text(case.tasks)
-        hostvars = dict(ansible_connection=connection, ansible_python_interpreter='{{ ansible_playbook_python }}',
+        # The interpreter by its path, not the template {{ ansible_playbook_python }} (the same Python, the one this
+        # runner starts ansible-playbook with): a worker would compile that template for every task of the host.
+        hostvars = dict(ansible_connection=connection, ansible_python_interpreter=sys.executable,
                         isc_test_case_tasks=str(tasks_file),
                         isc_test_emulator_control=tenant.emulator.url(tenant.name, '/__emulator'),
                         isc_base_url=tenant.base_url, isc_client_id=ADMIN['client_id'],
