@@ -170,8 +170,8 @@ def test_recreate_whose_create_fails_keeps_the_old_client(batch):
     case = case_of(batch, 'recreate-whose-create-fails')
     old = ok(case, 'before the recreate')['json']['oauthClients'][0]
     assert 'app-ci' in failure(case, 'recreate')
-    # the fault hit the recreate's create
-    assert [r['status'] for r in sent(case, 'before the recreate', 'recreate failed')
+    # the fault hit the recreate's create (the tenant state between the recreate and after it sends no ISC request)
+    assert [r['status'] for r in sent(case, 'before the recreate', 'after the failed recreate')
             if r['method'] == 'POST' and r['path'] != TOKEN_PATH] == [500]
     assert [c['id'] for c in ok(case, 'after the failed recreate')['json']['oauthClients']] == [old['id']]
     ok(case, 'recreate again')
