@@ -394,8 +394,8 @@ def test_a_run_that_fails_after_some_writes_reports_changed_and_only_what_happen
 # module processes.
 CUSTOM_SECRET_TASKS = {
     # The three environments store into one (pretend) vault: a file per credential. The test action isc_test_keep
-    # writes it in the task's worker (lineinfile started a module process, copy two); its line is no no_log option,
-    # so the task hides it, as a real vault task would. ansible.legacy is the name of what the configured plugin paths
+    # writes it in the task's worker (lineinfile started a module process, copy two); its diff holds the line, so
+    # the task hides it, as a real vault task would. ansible.legacy is the name of what the configured plugin paths
     # hold: the tasks run inside a role of the collection, which resolves short names in itself and ansible.builtin.
     'store_secret.yml': (
         '- name: Store in the (pretend) vault\n'

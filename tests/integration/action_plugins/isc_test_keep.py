@@ -34,7 +34,7 @@ class ActionModule(ActionBase):
         result = super(ActionModule, self).run(tmp, task_vars)
         _unused, arguments = self.validate_argument_spec(argument_spec=dict(
             path=dict(type='path', required=True),
-            line=dict(type='str', required=True),
+            line=dict(type='str', required=True, no_log=True),  # what it keeps is a secret, as in the module's spec
             mode=dict(type='str', default='0600'),
         ))
         path, line = arguments['path'], arguments['line']
