@@ -14,6 +14,10 @@ runs are what a user sees against ISC). Printed:
      defaults/main.yml (copied at run time), so that Ansible's automatic argument check validates the same
      variables, one set_fact task, and one include_tasks that is skipped. That is what a role that validates its
      arguments, plans in one task and applies behind one include costs at the least;
+   - the least a role that keeps Ansible's automatic argument check can cost when it plans per host: a scratch role
+     with the same argument spec and defaults, the api_clients role's own plan task (read from its tasks/main.yml)
+     and `meta: end_role` (ansible-core 2.18+; a meta task runs in the main process, so it costs no worker) for a
+     host with nothing to do: every host pays for two workers, the argument check and the plan, and nothing else;
    and requests per tenant (goal: 1 list, 0 token requests; no-change at most 2x the one-task playbook), and the
    tasks each host ran (ok + skipped in the play recap: every one of them, skipped or not, costs a worker process per
    host);
@@ -33,6 +37,8 @@ import statistics
 import sys
 import tempfile
 from pathlib import Path
+
+import yaml
 
 import _bench
 from _bench import ROOT
@@ -64,8 +70,8 @@ FLOOR_TASKS = '''
   ansible.builtin.include_tasks: apply.yml
   when: _floor_work
 '''
-FLOOR_PLAYBOOK = '''
-- name: The floor of the api_clients role's shape
+SCRATCH_ROLE_PLAYBOOK = '''
+- name: A scratch role of the api_clients role's shape
   hosts: isc_tenants
   gather_facts: false
   roles:
@@ -73,16 +79,46 @@ FLOOR_PLAYBOOK = '''
 '''
 
 
-def floor_role(parent):
-    """The scratch role (see the module docstring) under parent; returns its path."""
-    role = Path(parent) / 'api_clients_floor'
+# After the role's own plan task: the end of the role for a host with nothing to do. A meta task runs in the main
+# process, which evaluates its condition: it starts no worker.
+END_ROLE_TASKS = '''
+- name: End the role for a host with nothing to do
+  ansible.builtin.meta: end_role
+  when: _api_clients_plan.differing == []
+
+- name: Never reached in a no-change run
+  ansible.builtin.include_tasks: apply.yml
+'''
+PLAN_ACTION = 'sailpoint_isc.oauth.isc_oauth_client_info'
+
+
+def scratch_role(parent, name, tasks):
+    """A scratch role under parent: api_clients' argument spec and defaults, these tasks (YAML text) as its
+    tasks/main.yml, and a tasks/apply.yml that a no-change run never includes; returns its path."""
+    role = Path(parent) / name
     for path in ('meta/argument_specs.yml', 'defaults/main.yml'):
         (role / path).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(ROLE_DIR / path, role / path)
     (role / 'tasks').mkdir()
-    (role / 'tasks' / 'main.yml').write_text(FLOOR_TASKS)
+    (role / 'tasks' / 'main.yml').write_text(tasks)
     (role / 'tasks' / 'apply.yml').write_text('- name: Never included\n  ansible.builtin.meta: noop\n')
     return role
+
+
+def plan_task():
+    """The api_clients role's plan task as YAML text, read from the role, so that the figure follows the role."""
+    tasks = yaml.safe_load((ROLE_DIR / 'tasks' / 'main.yml').read_text())
+    found = [task for task in tasks if PLAN_ACTION in task]
+    if len(found) != 1:
+        sys.exit('roles/api_clients/tasks/main.yml has %d %s tasks, not the one plan task this benchmark copies'
+                 % (len(found), PLAN_ACTION))
+    return yaml.safe_dump(found, sort_keys=False)
+
+
+def end_role_supported():
+    """meta: end_role came with ansible-core 2.18."""
+    from ansible.release import __version__ as core
+    return tuple(int(part) for part in core.split('.')[:2]) >= (2, 18)
 
 
 RECAP = re.compile(r'^(\S+)\s*:\s*ok=(\d+)\s+changed=\d+\s+unreachable=\d+\s+failed=\d+\s+skipped=(\d+)', re.M)
@@ -113,7 +149,13 @@ def main():
         extra = dict(api_clients_definitions=_bench.client_definitions(args.clients),
                      api_clients_secrets_dir=str(work / 'secrets'))
 
-        floor_playbook = FLOOR_PLAYBOOK % floor_role(work / 'scratch-roles')
+        scratch_roles = work / 'scratch-roles'
+        playbooks = [('no_change', ROLE_PLAYBOOK),
+                     ('floor', SCRATCH_ROLE_PLAYBOOK % scratch_role(scratch_roles, 'api_clients_floor', FLOOR_TASKS))]
+        if end_role_supported():
+            least_role = scratch_role(scratch_roles, 'api_clients_least', plan_task() + END_ROLE_TASKS)
+            playbooks.append(('least', SCRATCH_ROLE_PLAYBOOK % least_role))
+        playbooks.append(('one_task', ONE_TASK_PLAYBOOK))
 
         def run(playbook, count, label):
             inventory = _bench.tenants_inventory(dict((t, emulator.base_urls[t]) for t in tenants[:count]))
@@ -139,17 +181,19 @@ def main():
                                 rate_limit_window_minimum=bound, rate_limit_sustained_seconds=round(sustained, 2),
                                 seconds_per_tenant_batch=round(first_seconds / batches, 2))
 
-        samples = dict((name, dict(seconds=[], cpu=[])) for name in ('no_change', 'floor', 'one_task'))
+        samples = dict((name, dict(seconds=[], cpu=[])) for name, _playbook in playbooks)
         no_change_counts = None
-        for _round in range(args.repeat):  # interleaved: a drift of the machine hits all three alike
-            for name, playbook in (('no_change', ROLE_PLAYBOOK), ('floor', floor_playbook),
-                                   ('one_task', ONE_TASK_PLAYBOOK)):
+        for _round in range(args.repeat):  # interleaved: a drift of the machine hits them all alike
+            for name, playbook in playbooks:
                 seconds, logs = run(playbook, args.tenants, name.replace('_', '-'))
                 samples[name]['seconds'].append(seconds)
                 samples[name]['cpu'].append(run.cpu)
                 if name == 'no_change':
                     no_change_counts = [request_counts(log) for log in logs]
                     no_change_tasks = run.tasks
+                elif name == 'least':
+                    least_counts = [request_counts(log) for log in logs]
+                    least_tasks = run.tasks
         medians = dict((name, dict((kind, statistics.median(values)) for kind, values in sample.items()))
                        for name, sample in samples.items())
         no_change, floor, one_task = (medians[name]['seconds'] for name in ('no_change', 'floor', 'one_task'))
@@ -163,6 +207,12 @@ def main():
                                     list_requests=[c['lists'] for c in no_change_counts],
                                     writes=sum(c['writes'] for c in no_change_counts),
                                     tasks_per_host=sorted(set(no_change_tasks.values())))
+        if 'least' in medians:
+            least = medians['least']['seconds']
+            figures['no_change'].update(
+                least_seconds=round(least, 2), least_ratio=round(_bench.ratio(least, one_task), 2),
+                least_list_requests=sorted(set(c['lists'] for c in least_counts)),
+                least_tasks_per_host=sorted(set(least_tasks.values())))
 
         rows = []
         for count in range(args.steps, args.tenants + 1, args.steps):
@@ -189,16 +239,26 @@ def main():
     cpu = nc['cpu_seconds']
     print('\n2. No-change run, median of %d (interleaved):' % args.repeat)
     print('   %-58s %8s %7s %9s %7s' % ('', 'wall s', 'ratio', 'CPU s', 'ratio'))
-    for label, seconds, ratio, cpu_seconds in (
-            ('api_clients role', nc['seconds'], nc['ratio'], cpu['no_change']),
-            ('floor of its shape (argument check, set_fact, include)', nc['floor_seconds'], nc['floor_ratio'],
-             cpu['floor']),
-            ('one set_fact per host', nc['one_task_seconds'], 1.0, cpu['one_task'])):
+    table = [('api_clients role', nc['seconds'], nc['ratio'], cpu['no_change']),
+             ('floor of its shape (argument check, set_fact, include)', nc['floor_seconds'], nc['floor_ratio'],
+              cpu['floor'])]
+    if 'least_seconds' in nc:
+        table.append(("argument check, the role's plan task, meta: end_role", nc['least_seconds'],
+                      nc['least_ratio'], cpu['least']))
+    table.append(('one set_fact per host', nc['one_task_seconds'], 1.0, cpu['one_task']))
+    for label, seconds, ratio, cpu_seconds in table:
         cpu_ratio = _bench.ratio(cpu_seconds, cpu['one_task'])
         print('   %-58s %8.2f %6.2fx %9.2f %6.2fx' % (label, seconds, ratio, cpu_seconds, cpu_ratio))
     print('   the role: %.2fx the one-task playbook (goal <= 2x); %.2fx the floor of its shape (CPU %.2fx), which '
           'alone is\n   %.2fx the one-task playbook'
           % (nc['ratio'], nc['ratio_to_floor'], _bench.ratio(cpu['no_change'], cpu['floor']), nc['floor_ratio']))
+    if 'least_seconds' in nc:
+        print('   the least a role can cost that keeps the automatic argument check and plans per host (%s tasks per '
+              'host,\n   %s list requests per tenant): %.2fx the one-task playbook'
+              % (', '.join(str(n) for n in nc['least_tasks_per_host']),
+                 ', '.join(str(n) for n in nc['least_list_requests']), nc['least_ratio']))
+    else:
+        print('   (ansible-core before 2.18 has no meta: end_role: the least shape of a role is not measured)')
     print('   per tenant: token requests %s, list requests %s, writes %d (goal: 0 token, 1 list, 0 writes)'
           % (sorted(set(nc['token_requests'])), sorted(set(nc['list_requests'])), nc['writes']))
     print('   tasks per host (ok + skipped in the recap; run_once tasks count on one host only): %s'
