@@ -65,11 +65,14 @@ COMPAT_UNIT_TESTS ?= tests/unit/plugins/plugin_utils/test_isc_core_internals.py 
 	tests/unit/plugins/plugin_utils/test_isc_cached_definitions.py \
 	tests/unit/plugins/lookup/test_isc_access_token_imports.py
 
-# Gates of `make test`, cheap ones first; integration reuses the collection built by the `build` gate. The
+# Gates of `make test` (scripts/run_gates.py), in order. sanity+lint,docs,galaxy-import: two lanes side by side,
+# sanity in one, and lint, docs and galaxy-import one after another in the other; each of those uses one core (on a
+# two-core machine the two lanes take about as long as the longer alone), while unit, integration and compat keep
+# both cores busy and run alone. integration reuses the collection built by the `build` gate. The
 # virtualenvs of docs, galaxy-import and compat mostly wait on package downloads: `make test` builds them in the
-# background while lint, unit, build and integration run (at the lowest CPU priority: they must not slow those
-# gates), and waits for them before the first gate that needs one.
-TEST_GATES ?= lint unit build integration docs galaxy-import compat sanity
+# background while unit, build and integration run (at the lowest CPU priority: they must not slow those gates), and
+# waits for them before the first step that needs one.
+TEST_GATES ?= unit build integration sanity+lint,docs,galaxy-import compat
 TEST_ENVIRONMENTS := $(DOCS_STAMP) $(GALAXY_IMPORTER_STAMP) $(addprefix venv-compat-,$(COMPAT_MATRIX))
 ENVIRONMENT_GATES := docs galaxy-import compat
 
@@ -86,7 +89,7 @@ help:
 	@echo '  lint         antsibull-changelog lint, antsibull-docs lint-collection-docs, ansible-lint (production)'
 	@echo '  docs         HTML documentation site of the installed collection -> $(DOCS_DIR)/build/html (runs build)'
 	@echo '  galaxy-import  the Galaxy importer $(GALAXY_IMPORTER_VERSION) on the built tarball; fails on any warning (runs build)'
-	@echo '  test         venv + $(TEST_GATES) (what CI runs), with the duration of each gate'
+	@echo '  test         venv + $(TEST_GATES) (what CI runs; a+b,c: lanes side by side), with the duration of each gate'
 	@echo '  demo         build, then playbooks/demo/run_demo.py'
 	@echo '  compat       integration tests marked compat, and the unit tests of what is read of ansible-core internals, under the oldest and newest ansible-core (compat-oldest, compat-newest)'
 	@echo '  bench        benchmarks/: 50 tasks with the lookup vs debug, 100 clients x 3 tenants vs the rate limit, the write lock, one module call, 50 tenants x 20 clients'
@@ -202,24 +205,8 @@ galaxy-import: $(GALAXY_IMPORTER_STAMP) $(if $(SKIP_BUILD),,build)
 test-environments: $(TEST_ENVIRONMENTS)
 
 test: venv
-	@mkdir -p '$(BUILD_DIR)'; log='$(BUILD_DIR)/test-environments.log'; \
-	nice -n 19 $(MAKE) --no-print-directory -j4 test-environments > "$$log" 2>&1 & environments=$$!; \
-	trap 'if [ -n "$$environments" ]; then kill $$environments 2>/dev/null; fi' EXIT; \
-	summary=''; started=$$(date +%s); \
-	for gate in $(TEST_GATES); do \
-		case ' $(ENVIRONMENT_GATES) ' in *" $$gate "*) if [ -n "$$environments" ]; then \
-			echo "=== waiting for the virtualenvs of $(ENVIRONMENT_GATES) (built in the background, log: $$log)"; \
-			wait $$environments || { rc=$$?; environments=''; cat "$$log"; echo "test: building the virtualenvs failed (exit $$rc)" >&2; exit 1; }; \
-			environments=''; \
-		fi;; esac; \
-		echo "=== make $$gate"; \
-		start=$$(date +%s); rc=0; \
-		$(MAKE) --no-print-directory $$gate SKIP_BUILD=1 || rc=$$?; \
-		took=$$(( $$(date +%s) - start )); \
-		if [ $$rc -ne 0 ]; then summary="$$summary  $$gate: FAILED after $${took}s\n"; printf "=== gate summary\n$$summary  total: $$(( $$(date +%s) - started ))s\n"; exit $$rc; fi; \
-		summary="$$summary  $$gate: ok in $${took}s\n"; \
-	done; \
-	printf "=== gate summary\n$$summary  total: $$(( $$(date +%s) - started ))s\n"
+	@'$(BIN)/python' scripts/run_gates.py --make '$(MAKE)' --build-dir '$(BUILD_DIR)' \
+		--environments test-environments --environment-gates '$(ENVIRONMENT_GATES)' $(TEST_GATES)
 
 # ---------------------------------------------------------------------------
 

@@ -182,7 +182,7 @@ def main():
                                 seconds_per_tenant_batch=round(first_seconds / batches, 2))
 
         samples = dict((name, dict(seconds=[], cpu=[])) for name, _playbook in playbooks)
-        no_change_counts = None
+        no_change_counts = no_change_tasks = least_counts = least_tasks = None
         for _round in range(args.repeat):  # interleaved: a drift of the machine hits them all alike
             for name, playbook in playbooks:
                 seconds, logs = run(playbook, args.tenants, name.replace('_', '-'))
