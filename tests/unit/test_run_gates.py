@@ -52,7 +52,7 @@ def run_gates(tmp_path):
         (tmp_path / 'plan.json').write_text(json.dumps(plan))
         completed = subprocess.run(
             [sys.executable, str(RUN_GATES), '--make', str(make), '--build-dir', str(tmp_path / 'build')]
-            + list(arguments), capture_output=True, text=True, timeout=60,
+            + list(arguments), capture_output=True, text=True, timeout=60, check=False,
             env=dict(FAKE_MAKE_DIR=str(tmp_path), PATH='/usr/bin:/bin'))
         events = [tuple(json.loads(line)) for line in (tmp_path / 'events.jsonl').read_text().splitlines()]
         return completed, events
