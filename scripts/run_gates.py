@@ -8,11 +8,11 @@ site, Galaxy's importer, ansible-test sanity) run in two lanes on this project's
 every core busy (pytest with xdist workers) run alone. A gate that runs alone prints as it goes; the output of gates
 run side by side is kept in a log file each (under the build directory) and printed whole as each one ends.
 
-The virtualenvs some gates need (--environment-gates) are built in the background from the start, at the lowest CPU
-priority (they mostly wait on package downloads and must not slow the gates that run meanwhile), and waited for before
-the first step that has one of those gates.
+The virtualenvs some gates need (--environments) are built in the background from the start, at the lowest CPU
+priority, and waited for before the first step that has one of the --wait-gates: the gates that need them, and the
+gates that must not share the machine with the build (it takes about 70 s of CPU time).
 
-Usage: python scripts/run_gates.py --make MAKE --build-dir DIR [--environments TARGET] [--environment-gates "A B"]
+Usage: python scripts/run_gates.py --make MAKE --build-dir DIR [--environments TARGET] [--wait-gates "A B"]
        STEP [STEP ...]        (the Makefile's `test` target calls it)
 """
 
@@ -109,8 +109,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--make', default='make')
     parser.add_argument('--build-dir', default='build')
-    parser.add_argument('--environments', help='the make target that builds the virtualenvs of --environment-gates')
-    parser.add_argument('--environment-gates', default='', help='gates (space-separated) that need those')
+    parser.add_argument('--environments', help='the make target that builds virtualenvs in the background')
+    parser.add_argument('--wait-gates', default='', help='gates (space-separated) that wait until they are built')
     parser.add_argument('steps', nargs='+', metavar='STEP')
     args = parser.parse_args()
     steps = [[lane.split(',') for lane in step.split('+')] for step in args.steps]
@@ -126,11 +126,11 @@ def main():
             Path(args.build_dir).mkdir(parents=True, exist_ok=True)
             environments = gates.start([args.make, '--no-print-directory', '-j4', args.environments],
                                        log=environments_log, nice=True)
-        needing = set(args.environment_gates.split())
+        waiting = set(args.wait_gates.split())
         for step in steps:
-            if environments is not None and needing.intersection(gate for lane in step for gate in lane):
-                print('=== waiting for the virtualenvs of %s (built in the background, log: %s)'
-                      % (', '.join(sorted(needing)), environments_log), flush=True)
+            if environments is not None and waiting.intersection(gate for lane in step for gate in lane):
+                print('=== waiting for the virtualenvs built in the background (log: %s)' % environments_log,
+                      flush=True)
                 rc = environments.wait()
                 environments = None
                 if rc != 0:

@@ -91,16 +91,16 @@ def test_a_failed_gate_alone_stops_the_run(run_gates):
 
 
 def test_the_virtualenvs_are_waited_for_before_the_first_step_that_needs_them(run_gates):
-    completed, events = run_gates({}, '--environments', 'test-environments', '--environment-gates', 'docs compat',
+    completed, events = run_gates({}, '--environments', 'test-environments', '--wait-gates', 'docs compat',
                                   'unit', 'sanity+docs')
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert events.index(('test-environments', 'end')) < events.index(('docs', 'start'))
-    assert '=== waiting for the virtualenvs of compat, docs' in completed.stdout
+    assert '=== waiting for the virtualenvs built in the background' in completed.stdout
 
 
 def test_a_failed_build_of_the_virtualenvs_fails_the_run_with_its_log(run_gates):
     completed, events = run_gates({'test-environments': dict(rc=2)}, '--environments', 'test-environments',
-                                  '--environment-gates', 'docs', 'unit', 'docs')
+                                  '--wait-gates', 'docs', 'unit', 'docs')
     assert completed.returncode == 1
     assert 'output of test-environments' in completed.stdout
     assert 'building the virtualenvs failed (exit 2)' in completed.stderr
