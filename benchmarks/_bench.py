@@ -56,8 +56,14 @@ def machine():
             model = next((line.split(':', 1)[1].strip() for line in handle if line.startswith('model name')), '?')
     except OSError:
         pass
-    from ansible.release import __version__ as core  # the ansible-core of the ansible-playbook next to this Python
-    return 'nproc %d, %s, Python %s, ansible-core %s' % (os.cpu_count() or 0, model, platform.python_version(), core)
+    return 'nproc %d, %s, Python %s, ansible-core %s' % (os.cpu_count() or 0, model, platform.python_version(),
+                                                          core_version())
+
+
+def core_version():
+    """The ansible-core of the ansible-playbook next to this Python, as text (2.19.14)."""
+    from ansible.release import __version__
+    return __version__
 
 
 def tenants_inventory(base_urls, group='isc_tenants'):

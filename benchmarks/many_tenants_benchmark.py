@@ -117,8 +117,7 @@ def plan_task():
 
 def end_role_supported():
     """meta: end_role came with ansible-core 2.18."""
-    from ansible.release import __version__ as core
-    return tuple(int(part) for part in core.split('.')[:2]) >= (2, 18)
+    return tuple(int(part) for part in _bench.core_version().split('.')[:2]) >= (2, 18)
 
 
 RECAP = re.compile(r'^(\S+)\s*:\s*ok=(\d+)\s+changed=\d+\s+unreachable=\d+\s+failed=\d+\s+skipped=(\d+)', re.M)
