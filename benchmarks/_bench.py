@@ -56,8 +56,8 @@ def machine():
             model = next((line.split(':', 1)[1].strip() for line in handle if line.startswith('model name')), '?')
     except OSError:
         pass
-    return 'nproc %d, %s, Python %s, ansible-core %s' % (os.cpu_count() or 0, model, platform.python_version(),
-                                                          core_version())
+    cores = os.cpu_count() or 0
+    return 'nproc %d, %s, Python %s, ansible-core %s' % (cores, model, platform.python_version(), core_version())
 
 
 def core_version():
