@@ -10,6 +10,8 @@ runs are what a user sees against ISC). Printed:
    --repeat, wall and CPU time (ansible-playbook and its workers; the machine may be shared, and CPU time drifts
    less than wall time there):
    - one task per host (ansible.builtin.set_fact), the floor of any play;
+   - one isc_oauth_client_info task per host: the list call that any no-change check of a tenant has to make, and
+     nothing else (no comparison, no argument check);
    - the floor of the role's shape: a scratch role with the api_clients role's meta/argument_specs.yml and
      defaults/main.yml (copied at run time), so that Ansible's automatic argument check validates the same
      variables, one set_fact task, and one include_tasks that is skipped. That is what a role that validates its
@@ -56,6 +58,14 @@ ONE_TASK_PLAYBOOK = '''
     - name: One fact
       ansible.builtin.set_fact:
         isc_bench_fact: "{{ inventory_hostname }}"
+'''
+ONE_LIST_PLAYBOOK = '''
+- name: One list call per host, what any no-change check of a tenant has to send
+  hosts: isc_tenants
+  gather_facts: false
+  tasks:
+    - name: List the API clients
+      sailpoint_isc.oauth.isc_oauth_client_info:
 '''
 
 ROLE_DIR = ROOT / 'roles' / 'api_clients'
@@ -154,7 +164,7 @@ def main():
         if end_role_supported():
             least_role = scratch_role(scratch_roles, 'api_clients_least', plan_task() + END_ROLE_TASKS)
             playbooks.append(('least', SCRATCH_ROLE_PLAYBOOK % least_role))
-        playbooks.append(('one_task', ONE_TASK_PLAYBOOK))
+        playbooks += [('one_list', ONE_LIST_PLAYBOOK), ('one_task', ONE_TASK_PLAYBOOK)]
 
         def run(playbook, count, label):
             inventory = _bench.tenants_inventory(dict((t, emulator.base_urls[t]) for t in tenants[:count]))
@@ -195,10 +205,13 @@ def main():
                     least_tasks = run.tasks
         medians = dict((name, dict((kind, statistics.median(values)) for kind, values in sample.items()))
                        for name, sample in samples.items())
-        no_change, floor, one_task = (medians[name]['seconds'] for name in ('no_change', 'floor', 'one_task'))
+        no_change, floor, one_list, one_task = (medians[name]['seconds']
+                                                for name in ('no_change', 'floor', 'one_list', 'one_task'))
         figures['no_change'] = dict(seconds=round(no_change, 2), one_task_seconds=round(one_task, 2),
-                                    floor_seconds=round(floor, 2),
+                                    floor_seconds=round(floor, 2), one_list_seconds=round(one_list, 2),
                                     ratio=round(_bench.ratio(no_change, one_task), 2),
+                                    ratio_to_one_list=round(_bench.ratio(no_change, one_list), 2),
+                                    one_list_ratio=round(_bench.ratio(one_list, one_task), 2),
                                     ratio_to_floor=round(_bench.ratio(no_change, floor), 2),
                                     floor_ratio=round(_bench.ratio(floor, one_task), 2),
                                     cpu_seconds=dict((name, round(m['cpu'], 2)) for name, m in medians.items()),
@@ -244,13 +257,17 @@ def main():
     if 'least_seconds' in nc:
         table.append(("argument check, the role's plan task, meta: end_role", nc['least_seconds'],
                       nc['least_ratio'], cpu['least']))
-    table.append(('one set_fact per host', nc['one_task_seconds'], 1.0, cpu['one_task']))
+    table += [('one isc_oauth_client_info per host (the list call alone)', nc['one_list_seconds'], nc['one_list_ratio'],
+               cpu['one_list']),
+              ('one set_fact per host', nc['one_task_seconds'], 1.0, cpu['one_task'])]
     for label, seconds, ratio, cpu_seconds in table:
         cpu_ratio = _bench.ratio(cpu_seconds, cpu['one_task'])
         print('   %-58s %8.2f %6.2fx %9.2f %6.2fx' % (label, seconds, ratio, cpu_seconds, cpu_ratio))
     print('   the role: %.2fx the one-task playbook (goal <= 2x); %.2fx the floor of its shape (CPU %.2fx), which '
           'alone is\n   %.2fx the one-task playbook'
           % (nc['ratio'], nc['ratio_to_floor'], _bench.ratio(cpu['no_change'], cpu['floor']), nc['floor_ratio']))
+    print('   the role: %.2fx the playbook of one list call per host (CPU %.2fx), which alone is %.2fx the one-task '
+          'playbook' % (nc['ratio_to_one_list'], _bench.ratio(cpu['no_change'], cpu['one_list']), nc['one_list_ratio']))
     if 'least_seconds' in nc:
         print('   the least a role can cost that keeps the automatic argument check and plans per host (%s tasks per '
               'host,\n   %s list requests per tenant): %.2fx the one-task playbook'
