@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from case_tasks import PATS, failing_role, failure, ok, role, sent, show, step, tenant_state, tenant_url
+from case_tasks import (PATS, clear_faults, failing_role, failure, ok, role, sent, show, step, tenant_state,
+                        tenant_url)
 from conftest import case_of
 from isc_emulator.tenant import TOKEN_PATH, WRITE_METHODS
 from isc_playbook_runner import ADMIN, ROOT, Case
@@ -364,29 +365,52 @@ def test_a_second_run_of_the_role_in_one_play_reports_only_what_it_did(batch):
     assert second['ids'] == first['ids']
 
 
-def fail_the_first_create(tenant):
-    """prepare: the tenant answers the first client create with a 500."""
+def seed_a_stale_client_and_fail_the_first_create(tenant):
+    """prepare: an undeclared client under the purge prefix (its id as the host variable stale_id), then the tenant
+    answers the first client create with a 500."""
+    stale_id = tenant.create_client(name='app-legacy')['id']
     tenant.emulator.set_faults(tenant.name, [dict(method='POST', path='/oauth-clients/v1', action='status',
                                                   status=500, count=1)])
+    return dict(stale_id=stale_id)
 
 
+# A 500 on a create, with purging on: the run fails after the other writes and purges nothing (a failed client keeps
+# the purge from running); without the fault, a rerun creates the failed client and purges the stale one.
 CASES.append(Case('fails-after-writes', ''.join([
-    failing_role('provision', example_vars('isc_test')), show('summary'), tenant_state('after the failure')]),
-    prepare=fail_the_first_create))
+    failing_role('provision', example_vars('isc_test')), show('summary'), tenant_state('after the failure'),
+    clear_faults('clear the faults'),
+    role('provision again', example_vars('isc_test')), show('summary of the rerun'), tenant_state('after the rerun')]),
+    prepare=seed_a_stale_client_and_fail_the_first_create))
 
 
 def test_a_run_that_fails_after_some_writes_reports_changed_and_only_what_happened(batch):
     case = case_of(batch, 'fails-after-writes')
     assert 'need attention' in failure(case, 'provision')
     summary = summary_of(case, 'summary')
-    created = sorted(c['name'] for c in ok(case, 'after the failure')['json']['oauthClients'])
+    after_failure = dict((c['name'], c['id']) for c in ok(case, 'after the failure')['json']['oauthClients'])
+    created = sorted(name for name in after_failure if name != 'app-legacy')
     assert sorted(summary['created']) == created and len(created) == 2 and len(summary['failed']) == 1
     assert set(summary['ids']) >= set(created)
+    # the purge did not run: the stale client is still there, and nothing was deleted
+    assert after_failure['app-legacy'] == case.hostvars['stale_id'] and summary['deleted'] == []
+    until_after_failure = case.log[:case.record('after the failure')['counts'][0]]
+    assert [r for r in until_after_failure if r['method'] == 'DELETE'] == []
     # What the play recap of the host counted: a change, and one failure (here rescued, so that the case goes on);
     # the failed create before it is rescued by the role, which reports it.
     assert any(r['result'].get('changed') is True for r in case.records)
     assert [r['task'].split(' : ')[-1] for r in case.records if r['status'] == 'failed'] == [
         'Apply the clients that differ', 'Fail for the clients that need attention']
+    # The rerun converges: the failed client made once, the stale one purged, the others untouched, a secret each.
+    rerun = summary_of(case, 'summary of the rerun')
+    failed_name = sorted(set(NAMES) - set(created))
+    assert rerun['created'] == failed_name and rerun['deleted'] == ['app-legacy']
+    assert sorted(rerun['unchanged']) == created
+    after_rerun = [(c['name'], c['id']) for c in ok(case, 'after the rerun')['json']['oauthClients']]
+    assert sorted(name for name, _id in after_rerun) == NAMES
+    assert all(after_failure[name] == client_id for name, client_id in after_rerun if name in created)
+    for name, client_id in after_rerun:
+        record = json.loads((secrets_dir(case) / 'fails-after-writes' / (name + '.json')).read_text())
+        assert record['client_id'] == client_id
 
 
 # The custom secret tasks that cases hand to the roles, written before the run into a directory of the batch (the

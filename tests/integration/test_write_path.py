@@ -77,10 +77,13 @@ SECRETS = '{{ playbook_dir }}/secrets/{{ inventory_hostname }}'
 SHARED_FILE_NAMES = ['app:ci', 'app_ci', 'app ci', 'app-é', 'x' * 252]
 RECREATE = [dict(CLIENT, name='app-ci', scope=['idn:sources:read'], recreate=True)]
 PAT_NAMES = ['job-a', 'job-b', 'job-c']
+STALE_PAT = 'old-script'  # never expiring, not protected: deleted once no rotation fails
 
 
 def pat_role_variables(rotate_now):
+    """Rotate PAT_NAMES, and delete the admin's other never-expiring tokens (STALE_PAT)."""
     return dict(personal_access_tokens_rotate=PAT_NAMES, personal_access_tokens_rotate_now=rotate_now,
+                personal_access_tokens_delete_never_expiring=True, personal_access_tokens_protect=PAT_NAMES,
                 personal_access_tokens_secrets_dir=SECRETS, personal_access_tokens_environment='acme')
 
 
@@ -92,8 +95,9 @@ def fail_the_second_create(tenant):
 
 
 def tokens_whose_deletion_of_job_b_fails(tenant):
-    """prepare: the admin's tokens PAT_NAMES (their ids as the host variable old_ids); deleting job-b fails."""
-    for name in PAT_NAMES:
+    """prepare: the admin's tokens PAT_NAMES and STALE_PAT (their ids as the host variable old_ids); deleting job-b
+    fails."""
+    for name in PAT_NAMES + [STALE_PAT]:
         tenant.api('POST', '/personal-access-tokens/v1', json=dict(name=name, userAwareTokenNeverExpires=True))
     old = dict((t['name'], t['id']) for t in my_tokens(tenant))
     tenant.emulator.set_faults(tenant.name, [dict(method='DELETE', path='/personal-access-tokens/v1/' + old['job-b'],
@@ -192,13 +196,15 @@ def test_pat_role_failure_in_one_rotation_loses_no_other_secret(batch):
     assert 'job-b' in message and 'need attention' in message
     tokens = admin_tokens(ok(case, 'after the rotation'))
     on_disk = ok(case, 'secret files after the rotation')['ids']
+    # a failed rotation keeps the role from deleting anything it was asked to
+    assert tokens[STALE_PAT] == old[STALE_PAT]
     for name in ('job-a', 'job-c'):
         assert tokens[name] == on_disk[name] != old[name]
     # job-b: its replacement's secret is on disk, the old token still works, and the next run finishes the job.
     assert tokens['job-b'] == old['job-b'] and on_disk['job-b'] in tokens.values()
     ok(case, 'rotate again')
     tokens = admin_tokens(ok(case, 'after the second run'))
-    assert sorted(tokens) == PAT_NAMES and tokens['job-b'] == on_disk['job-b']
+    assert sorted(tokens) == PAT_NAMES and tokens['job-b'] == on_disk['job-b']  # STALE_PAT deleted in the rerun
 
 
 def my_tokens(tenant):
